@@ -1,0 +1,399 @@
+//! The assistant: a tower `Service` from [`Request`] to [`Reply`].
+//!
+//! It owns each user's session (persona, tone, language, history), builds
+//! prompts, asks the model stack below it, parses drafts, and falls back to
+//! the offline writer when there is no model or the model fails. It does no
+//! I/O of its own: the model is a service handed to it.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tower::util::BoxCloneSyncService;
+use tower::{BoxError, Service, ServiceExt};
+
+use crate::command::{Command, MENU};
+use crate::drafts;
+use crate::history::{History, HistoryLimits};
+use crate::kind::Kind;
+use crate::model::{ModelReply, ModelRequest, Role};
+use crate::offline::OfflineWriter;
+use crate::persona::{Lang, Persona, Tone};
+use crate::prompt::{self, Voice};
+use crate::reply::{Button, Part, Reply};
+
+/// The model stack the assistant calls: any clonable service from
+/// [`ModelRequest`] to [`ModelReply`].
+pub type ModelService = BoxCloneSyncService<ModelRequest, ModelReply, BoxError>;
+
+/// A user, by their numeric id (Telegram's, or 0 in the terminal).
+pub type UserId = u64;
+
+/// What a user sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A text message: a command or a conversation turn.
+    Text(String),
+    /// A photo, sticker, voice message or anything else that is not text.
+    NonText,
+    /// A press on one of Muse's buttons, with the button's data.
+    Button(String),
+}
+
+/// One thing a user sent, with who sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Who sent it.
+    pub user: UserId,
+    /// The language their client reports, if any (Telegram's `language_code`).
+    pub user_lang: Option<String>,
+    /// What they sent.
+    pub input: Input,
+}
+
+/// The data of the "3 more" button under drafts.
+pub const MORE: &str = "more";
+
+/// How the assistant drafts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssistantConfig {
+    /// The model asked for drafts.
+    pub model: String,
+    /// Bounds of each user's history.
+    pub history: HistoryLimits,
+    /// Drafts per drafting command.
+    pub drafts: usize,
+    /// Sampling temperature.
+    pub temperature: f32,
+    /// Upper bound on a completion, in tokens.
+    pub max_tokens: u32,
+}
+
+impl Default for AssistantConfig {
+    fn default() -> Self {
+        AssistantConfig {
+            model: "llama-3.1-8b-instant".to_owned(),
+            history: HistoryLimits::default(),
+            drafts: 3,
+            temperature: 0.9,
+            max_tokens: 600,
+        }
+    }
+}
+
+/// What Muse keeps about one user.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The creator persona.
+    pub persona: Persona,
+    /// The default tone.
+    pub tone: Tone,
+    /// The language chosen with `/lang`, if any.
+    pub lang: Option<Lang>,
+    /// The conversation, bounded.
+    pub history: History,
+    /// The last drafting request, for the "3 more" button.
+    pub last_draft: Option<(Kind, String)>,
+}
+
+/// The assistant service. Cheap to clone; clones share sessions.
+#[derive(Clone)]
+pub struct Assistant {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AssistantConfig,
+    model: Option<ModelService>,
+    writer: OfflineWriter,
+    sessions: Mutex<HashMap<UserId, Session>>,
+}
+
+impl std::fmt::Debug for Assistant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assistant").field("config", &self.inner.config).field("online", &self.is_online()).finish()
+    }
+}
+
+impl Assistant {
+    /// An assistant that drafts with `model`, or with the offline writer
+    /// alone when `model` is `None`.
+    pub fn new(config: AssistantConfig, model: Option<ModelService>) -> Assistant {
+        Assistant {
+            inner: Arc::new(Inner { config, model, writer: OfflineWriter, sessions: Mutex::new(HashMap::new()) }),
+        }
+    }
+
+    /// Whether a model is configured (otherwise every draft is offline).
+    pub fn is_online(&self) -> bool {
+        self.inner.model.is_some()
+    }
+
+    /// A copy of a user's session, as stored now.
+    pub fn session(&self, user: UserId) -> Session {
+        self.with_session(user, |session| session.clone())
+    }
+
+    fn with_session<T>(&self, user: UserId, f: impl FnOnce(&mut Session) -> T) -> T {
+        // A panic while holding the lock cannot leave a session half-written
+        // in a way that matters more than losing the user's answer.
+        let mut sessions = self.inner.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        f(sessions.entry(user).or_default())
+    }
+
+    async fn handle(self, request: Request) -> Reply {
+        let text = match &request.input {
+            Input::Text(text) => text.clone(),
+            Input::NonText => return Reply::text("I work with text — send me the fan's message."),
+            Input::Button(data) if data.as_str() == MORE => return self.more(&request).await,
+            Input::Button(_) => return Reply::text("That button has expired. Send /help to see what I can do."),
+        };
+        match Command::parse(&text) {
+            Command::Start => self.start(request.user),
+            Command::Help => help(),
+            Command::Draft(kind, text) => self.draft(&request, kind, text).await,
+            Command::Persona(text) => self.persona(request.user, &text),
+            Command::Tone(text) => self.tone(request.user, &text),
+            Command::Lang(text) => self.lang(&request, &text),
+            Command::Reset => {
+                self.with_session(request.user, |session| {
+                    session.history.clear();
+                    session.last_draft = None;
+                });
+                Reply::text("Done: I've forgotten our conversation. Your persona and settings stay.")
+            }
+            Command::Chat(text) if text.is_empty() => Reply::text("Send me some text, or /help to see what I can do."),
+            Command::Chat(text) => self.chat(&request, text).await,
+            Command::Unknown(name) => Reply::text(format!("I don't know /{name}. Send /help to see what I can do.")),
+        }
+    }
+
+    fn start(&self, user: UserId) -> Reply {
+        let persona = self.with_session(user, |session| session.persona.summary());
+        Reply {
+            parts: vec![
+                Part::Title("Hi, I'm Muse ✨".to_owned()),
+                Part::Text(
+                    "I write short, on-voice drafts for your fans: replies, flirty openers, captions, PPV pitches and mass messages. \
+You read each draft and send it yourself."
+                        .to_owned(),
+                ),
+                Part::Text(
+                    "1. Set your voice: /persona name: Mia; voice: playful, teasing\n\
+2. Paste a fan's message after /reply to get 3 replies\n\
+3. Tap a draft to copy it, edit if you like, and send"
+                        .to_owned(),
+                ),
+                Part::Note(format!("Persona: {persona}")),
+            ],
+            buttons: Vec::new(),
+        }
+    }
+
+    fn persona(&self, user: UserId, text: &str) -> Reply {
+        if text.is_empty() {
+            let summary = self.with_session(user, |session| session.persona.summary());
+            return Reply {
+                parts: vec![
+                    Part::Text(format!("Persona: {summary}")),
+                    Part::Note("Set it with /persona name: Mia; voice: playful, teasing; emoji: some; lowercase: no; boundaries: no face; facts: loves yoga".to_owned()),
+                ],
+                buttons: Vec::new(),
+            };
+        }
+        let applied = self.with_session(user, |session| {
+            let persona = session.persona.apply(text)?;
+            session.persona = persona;
+            Ok::<_, crate::persona::PersonaError>(session.persona.summary())
+        });
+        match applied {
+            Ok(summary) => Reply::text(format!("Persona saved: {summary}")),
+            Err(err) => Reply {
+                parts: vec![Part::Text(format!("I couldn't save that persona: {err}. Nothing changed."))],
+                buttons: Vec::new(),
+            },
+        }
+    }
+
+    fn tone(&self, user: UserId, text: &str) -> Reply {
+        let options = Tone::ALL.map(|tone| tone.to_string()).join(", ");
+        if text.is_empty() {
+            let tone = self.with_session(user, |session| session.tone);
+            return Reply::text(format!("Tone: {tone}. Change it with /tone followed by one of: {options}."));
+        }
+        match text.parse::<Tone>() {
+            Ok(tone) => {
+                self.with_session(user, |session| session.tone = tone);
+                Reply::text(format!("Tone set to {tone}."))
+            }
+            Err(()) => Reply::text(format!("I don't know that tone. Choose one of: {options}.")),
+        }
+    }
+
+    fn lang(&self, request: &Request, text: &str) -> Reply {
+        if text.is_empty() {
+            let lang = self.lang_of(request);
+            return Reply::text(format!(
+                "Drafts are written in \"{lang}\". Change it with /lang and a code, such as /lang es or /lang pt-BR."
+            ));
+        }
+        match text.parse::<Lang>() {
+            Ok(lang) => {
+                let reply = format!("Drafts will be written in \"{lang}\".");
+                self.with_session(request.user, |session| session.lang = Some(lang));
+                Reply::text(reply)
+            }
+            Err(()) => Reply::text("That doesn't look like a language code. Try /lang en, /lang ru or /lang pt-BR."),
+        }
+    }
+
+    fn lang_of(&self, request: &Request) -> Lang {
+        let chosen = self.with_session(request.user, |session| session.lang.clone());
+        chosen.or_else(|| request.user_lang.as_deref().and_then(|code| code.parse().ok())).unwrap_or_else(Lang::english)
+    }
+
+    async fn more(&self, request: &Request) -> Reply {
+        match self.with_session(request.user, |session| session.last_draft.clone()) {
+            Some((kind, text)) => self.draft(request, kind, text).await,
+            None => Reply::text("There is nothing to redo yet. Try /reply with a fan's message."),
+        }
+    }
+
+    async fn draft(&self, request: &Request, kind: Kind, text: String) -> Reply {
+        if text.is_empty() && kind.needs_text() {
+            let example = MENU.iter().find(|entry| entry.name == kind.command()).map_or("", |entry| entry.example);
+            return Reply::text(format!("Add the text after the command, for example:\n{example}"));
+        }
+        let config = &self.inner.config;
+        let (persona, tone) = self.with_session(request.user, |session| {
+            session.last_draft = Some((kind, text.clone()));
+            (session.persona.clone(), session.tone)
+        });
+        let (drafts, note) = match self.ask(request, kind, &text).await {
+            Ok(reply) => {
+                let drafts = drafts::parse(&reply.text, config.drafts);
+                if drafts.is_empty() {
+                    (
+                        self.offline_drafts(kind, tone, &persona),
+                        Some("The model's answer had no drafts in it, so these come from the offline writer."),
+                    )
+                } else {
+                    (drafts, None)
+                }
+            }
+            Err(Failure::Offline) => (self.offline_drafts(kind, tone, &persona), None),
+            Err(Failure::Model) => (
+                self.offline_drafts(kind, tone, &persona),
+                Some("The model is unavailable right now, so these come from the offline writer."),
+            ),
+        };
+        self.remember(request.user, &text, &drafts.join("\n"));
+        let mut parts = vec![Part::Title(format!("{} {}", drafts.len(), kind.plural()))];
+        parts.extend(drafts.into_iter().enumerate().map(|(i, text)| Part::Draft { number: i + 1, text }));
+        parts.extend(note.map(|note| Part::Note(note.to_owned())));
+        Reply { parts, buttons: vec![Button { label: "🔄 3 more".to_owned(), data: MORE.to_owned() }] }
+    }
+
+    async fn chat(&self, request: &Request, text: String) -> Reply {
+        let persona = self.with_session(request.user, |session| session.persona.clone());
+        let reply = match self.ask(request, Kind::Chat, &text).await {
+            Ok(reply) if !reply.text.trim().is_empty() => Reply::text(reply.text.trim()),
+            Ok(_) | Err(Failure::Model) => {
+                Reply { parts: vec![Part::Text(self.inner.writer.chat(&persona))], buttons: Vec::new() }
+            }
+            Err(Failure::Offline) => Reply {
+                parts: vec![
+                    Part::Text(self.inner.writer.chat(&persona)),
+                    Part::Note(
+                        "Muse is running without a model (no LLM_API_KEY), so only drafting commands work offline."
+                            .to_owned(),
+                    ),
+                ],
+                buttons: Vec::new(),
+            },
+        };
+        if let Some(Part::Text(answer)) = reply.parts.first() {
+            self.remember(request.user, &text, answer);
+        }
+        reply
+    }
+
+    fn offline_drafts(&self, kind: Kind, tone: Tone, persona: &Persona) -> Vec<String> {
+        self.inner.writer.drafts(kind, tone, persona, self.inner.config.drafts, &mut rand::rng())
+    }
+
+    fn remember(&self, user: UserId, asked: &str, answered: &str) {
+        let limits = self.inner.config.history;
+        self.with_session(user, |session| {
+            if !asked.is_empty() {
+                session.history.push(Role::User, asked, limits);
+            }
+            session.history.push(Role::Assistant, answered, limits);
+        });
+    }
+
+    async fn ask(&self, request: &Request, kind: Kind, text: &str) -> Result<ModelReply, Failure> {
+        let Some(model) = self.inner.model.clone() else {
+            return Err(Failure::Offline);
+        };
+        let config = &self.inner.config;
+        let lang = self.lang_of(request);
+        let messages = self.with_session(request.user, |session| {
+            let voice = Voice { persona: &session.persona, tone: session.tone, lang: &lang };
+            prompt::messages(kind, voice, &session.history, text, config.history.max_messages)
+        });
+        let model_request = ModelRequest {
+            model: config.model.clone(),
+            messages,
+            temperature: config.temperature,
+            max_tokens: config.max_tokens,
+            user: Some(request.user.to_string()),
+        };
+        model.oneshot(model_request).await.map_err(|err| {
+            tracing::warn!(user = request.user, %kind, error = %err, "model call failed; using the offline writer");
+            Failure::Model
+        })
+    }
+}
+
+/// Why no model reply is there.
+enum Failure {
+    /// No model is configured.
+    Offline,
+    /// The model stack returned an error.
+    Model,
+}
+
+fn help() -> Reply {
+    let lines: Vec<String> =
+        MENU.iter().map(|entry| format!("/{} — {}\n   {}", entry.name, entry.description, entry.example)).collect();
+    Reply {
+        parts: vec![
+            Part::Title("What I can do".to_owned()),
+            Part::Text(lines.join("\n")),
+            Part::Note("Plain messages are a conversation with me about your work.".to_owned()),
+        ],
+        buttons: Vec::new(),
+    }
+}
+
+impl Service<Request> for Assistant {
+    type Response = Reply;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Reply, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move { Ok(this.handle(request).await) })
+    }
+}
+
+#[cfg(test)]
+mod tests;

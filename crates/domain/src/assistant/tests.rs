@@ -1,0 +1,126 @@
+use std::sync::{Arc, Mutex};
+
+use tower::{BoxError, ServiceExt, service_fn};
+
+use super::*;
+
+type Journal = Arc<Mutex<Vec<ModelRequest>>>;
+
+fn model(answer: &'static str) -> (ModelService, Journal) {
+    let journal = Journal::default();
+    let seen = journal.clone();
+    let service = service_fn(move |request: ModelRequest| {
+        seen.lock().unwrap().push(request.clone());
+        async move {
+            if answer == "FAIL" {
+                return Err::<ModelReply, BoxError>("provider down".into());
+            }
+            Ok(ModelReply { text: answer.to_owned(), model: request.model, usage: None })
+        }
+    });
+    (ModelService::new(service), journal)
+}
+
+async fn send(assistant: &Assistant, text: &str) -> Reply {
+    let request = Request { user: 7, user_lang: Some("en".into()), input: Input::Text(text.into()) };
+    assistant.clone().oneshot(request).await.unwrap()
+}
+
+#[tokio::test]
+async fn drafts_come_from_the_model() {
+    let (model, journal) = model("1. one\n2. two\n3. three");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    let reply = send(&assistant, "/reply hey you").await;
+    assert_eq!(reply.drafts().collect::<Vec<_>>(), ["one", "two", "three"]);
+    assert_eq!(reply.parts[0], Part::Title("3 replies".into()));
+    let request = &journal.lock().unwrap()[0];
+    assert_eq!(request.messages.last().unwrap(), &crate::ChatMessage::new(Role::User, "hey you"));
+}
+
+#[tokio::test]
+async fn a_failing_model_gives_offline_drafts_with_a_note() {
+    let (model, _) = model("FAIL");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    let reply = send(&assistant, "/caption beach set").await;
+    assert_eq!(reply.drafts().count(), 3);
+    assert!(reply.parts.iter().any(|part| matches!(part, Part::Note(note) if note.contains("offline"))));
+}
+
+#[tokio::test]
+async fn without_a_model_drafts_are_offline_and_say_nothing_about_failure() {
+    let assistant = Assistant::new(AssistantConfig::default(), None);
+    let reply = send(&assistant, "/flirt").await;
+    assert_eq!(reply.drafts().count(), 3);
+    assert!(!reply.parts.iter().any(|part| matches!(part, Part::Note(_))));
+}
+
+#[tokio::test]
+async fn history_reaches_the_model_bounded() {
+    let (model, journal) = model("sure");
+    let mut config = AssistantConfig::default();
+    config.history.max_messages = 6;
+    let assistant = Assistant::new(config, Some(model));
+    for i in 0..20 {
+        send(&assistant, &format!("message {i}")).await;
+    }
+    for request in journal.lock().unwrap().iter() {
+        let turns = request.messages.iter().filter(|m| m.role != Role::System).count();
+        assert!(turns <= 6, "{turns} turns");
+    }
+    let last = journal.lock().unwrap().last().unwrap().clone();
+    assert_eq!(last.messages.last().unwrap().content, "message 19");
+    assert_eq!(assistant.session(7).history.len(), 6);
+}
+
+#[tokio::test]
+async fn persona_tone_and_lang_shape_the_next_prompt() {
+    let (model, journal) = model("1. a");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    assert!(send(&assistant, "/persona name: Luna; voice: dreamy").await.to_plain().contains("Persona saved: Luna"));
+    send(&assistant, "/tone classy").await;
+    send(&assistant, "/lang ru").await;
+    send(&assistant, "/mass new set").await;
+    let system = journal.lock().unwrap()[0].messages[0].content.clone();
+    assert!(system.contains("\"name\":\"Luna\""), "{system}");
+    assert!(system.contains("Tone: classy"));
+    assert!(system.contains("\"ru\""));
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_and_change_nothing() {
+    let assistant = Assistant::new(AssistantConfig::default(), None);
+    assert!(send(&assistant, "/tone spicy").await.to_plain().contains("Choose one of"));
+    assert!(send(&assistant, "/persona emoji: sometimes").await.to_plain().contains("Nothing changed"));
+    assert_eq!(assistant.session(7).tone, Tone::Playful);
+    assert_eq!(assistant.session(7).persona, Persona::default());
+}
+
+#[tokio::test]
+async fn the_more_button_repeats_the_last_draft_request() {
+    let (model, journal) = model("1. a\n2. b\n3. c");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    send(&assistant, "/ppv shower video $15").await;
+    let request = Request { user: 7, user_lang: None, input: Input::Button(MORE.into()) };
+    let reply = assistant.clone().oneshot(request).await.unwrap();
+    assert_eq!(reply.drafts().count(), 3);
+    let journal = journal.lock().unwrap();
+    assert_eq!(journal.len(), 2);
+    assert_eq!(journal[1].messages.last().unwrap().content, "shower video $15");
+}
+
+#[tokio::test]
+async fn commands_answer_as_the_spec_says() {
+    let assistant = Assistant::new(AssistantConfig::default(), None);
+    assert!(send(&assistant, "/start").await.to_plain().contains("Persona:"));
+    let help = send(&assistant, "/help").await.to_plain();
+    for entry in MENU {
+        assert!(help.contains(entry.example), "{}", entry.name);
+    }
+    assert!(send(&assistant, "/wat").await.to_plain().contains("/help"));
+    assert!(send(&assistant, "/reply").await.to_plain().contains("for example"));
+    let request = Request { user: 7, user_lang: None, input: Input::NonText };
+    assert_eq!(
+        assistant.clone().oneshot(request).await.unwrap().to_plain(),
+        "I work with text — send me the fan's message.\n"
+    );
+}

@@ -1,0 +1,142 @@
+//! Parsing a line of user text into a command.
+//!
+//! Telegram and the terminal share this parser, so `/reply hi` means the same
+//! thing in both. A command is a leading `/name`, optionally addressed to a bot
+//! (`/reply@MuseBot`), followed by its argument text, kept verbatim.
+
+use crate::kind::Kind;
+
+/// One entry of the command menu: what Telegram shows and `/help` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MenuEntry {
+    /// The command without its slash.
+    pub name: &'static str,
+    /// What it does, in a few words.
+    pub description: &'static str,
+    /// One example of use, shown by `/help`.
+    pub example: &'static str,
+}
+
+/// Every command a user can send, in menu order.
+pub const MENU: &[MenuEntry] = &[
+    MenuEntry {
+        name: "reply",
+        description: "3 replies to a fan's message",
+        example: "/reply hey gorgeous, what are you up to tonight?",
+    },
+    MenuEntry {
+        name: "flirt",
+        description: "3 flirty openers, or on a context",
+        example: "/flirt he just renewed his subscription",
+    },
+    MenuEntry {
+        name: "caption",
+        description: "3 captions for a feed post",
+        example: "/caption beach sunset set, white bikini",
+    },
+    MenuEntry { name: "ppv", description: "3 pay-per-view pitches", example: "/ppv 5-minute shower video $15" },
+    MenuEntry {
+        name: "mass",
+        description: "3 mass messages that feel personal",
+        example: "/mass weekend sale, 50% off the vault",
+    },
+    MenuEntry {
+        name: "persona",
+        description: "show or set your persona",
+        example: "/persona name: Mia; voice: playful, teasing; emoji: some; lowercase: yes",
+    },
+    MenuEntry { name: "tone", description: "default tone: playful, sweet, bold, classy", example: "/tone sweet" },
+    MenuEntry { name: "lang", description: "language of drafts", example: "/lang es" },
+    MenuEntry { name: "reset", description: "forget the conversation", example: "/reset" },
+    MenuEntry { name: "help", description: "every command with an example", example: "/help" },
+    MenuEntry { name: "start", description: "what Muse does", example: "/start" },
+];
+
+/// A parsed line of user input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `/start`: greeting and how-to.
+    Start,
+    /// `/help`: every command with an example.
+    Help,
+    /// A drafting command (`/reply`, `/flirt`, ...) with its argument text.
+    Draft(Kind, String),
+    /// `/persona` alone (show) or with text (set).
+    Persona(String),
+    /// `/tone` alone (show) or with a tone name.
+    Tone(String),
+    /// `/lang` alone (show) or with a language code.
+    Lang(String),
+    /// `/reset`: forget the history.
+    Reset,
+    /// Text that is not a command: a conversation turn.
+    Chat(String),
+    /// A command Muse does not know, with its name (no slash).
+    Unknown(String),
+}
+
+impl Command {
+    /// Parses one message. Text that does not start with `/` is [`Command::Chat`].
+    pub fn parse(text: &str) -> Command {
+        let trimmed = text.trim_start();
+        let Some(rest) = trimmed.strip_prefix('/') else {
+            return Command::Chat(text.trim().to_owned());
+        };
+        let (head, args) = match rest.find(char::is_whitespace) {
+            Some(at) => (&rest[..at], rest[at..].trim()),
+            None => (rest, ""),
+        };
+        // "/reply@MuseBot" in groups: the address is not part of the name.
+        let name = head.split('@').next().unwrap_or(head).to_lowercase();
+        let args = args.to_owned();
+        match name.as_str() {
+            "start" => Command::Start,
+            "help" => Command::Help,
+            "reply" => Command::Draft(Kind::Reply, args),
+            "flirt" => Command::Draft(Kind::Flirt, args),
+            "caption" => Command::Draft(Kind::Caption, args),
+            "ppv" => Command::Draft(Kind::Ppv, args),
+            "mass" => Command::Draft(Kind::Mass, args),
+            "persona" => Command::Persona(args),
+            "tone" => Command::Tone(args),
+            "lang" => Command::Lang(args),
+            "reset" => Command::Reset,
+            _ if name.is_empty() => Command::Chat(text.trim().to_owned()),
+            _ => Command::Unknown(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafting_commands_keep_their_text_verbatim() {
+        assert_eq!(
+            Command::parse("/reply  hey {name} ${x} %s\nsecond line "),
+            Command::Draft(Kind::Reply, "hey {name} ${x} %s\nsecond line".into())
+        );
+        assert_eq!(Command::parse("/flirt"), Command::Draft(Kind::Flirt, String::new()));
+    }
+
+    #[test]
+    fn names_are_case_insensitive_and_may_address_a_bot() {
+        assert_eq!(Command::parse("/PPV@MuseBot video $10"), Command::Draft(Kind::Ppv, "video $10".into()));
+        assert_eq!(Command::parse("/Start"), Command::Start);
+    }
+
+    #[test]
+    fn plain_text_and_unknown_commands() {
+        assert_eq!(Command::parse("  hello there "), Command::Chat("hello there".into()));
+        assert_eq!(Command::parse("/dance now"), Command::Unknown("dance".into()));
+        assert_eq!(Command::parse("/ slash alone"), Command::Chat("/ slash alone".into()));
+    }
+
+    #[test]
+    fn every_menu_entry_parses_to_a_known_command() {
+        for entry in MENU {
+            assert!(!matches!(Command::parse(entry.example), Command::Unknown(_)), "{}", entry.name);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Muse's domain: what a creator asks for and how Muse answers, with no I/O.
+//!
+//! Muse drafts messages for creators on subscription platforms and their chat
+//! teams: replies to fans, flirty openers, captions, pay-per-view pitches and
+//! mass messages. This crate holds the pieces that know what those are: the
+//! message kinds and command parser, the persona, tone and language, prompt
+//! building (user text only ever in a user message), bounded history, the
+//! draft parser, the offline writer and the [`Assistant`] service that ties
+//! them together. Adapters (Telegram, terminal) turn their input into a
+//! [`Request`] and render the [`Reply`].
+//!
+//! # Layout
+//!
+//! - [`command`]: `/reply hi` into a [`Command`]; the menu.
+//! - [`persona`]: [`Persona`], [`Tone`], [`Lang`].
+//! - [`history`]: [`History`] bounded by [`HistoryLimits`].
+//! - [`prompt`]: the messages sent to the model.
+//! - [`drafts`]: one completion into numbered drafts.
+//! - [`offline`]: template drafts when there is no model.
+//! - [`model`]: [`ModelRequest`] and [`ModelReply`], the contract with the model stack.
+//! - [`assistant`]: the [`Assistant`] service.
+//!
+//! # Example
+//!
+//! ```
+//! use muse_domain::{Assistant, AssistantConfig, Input, Request};
+//! use tower::ServiceExt;
+//!
+//! # tokio_test_block(async {
+//! let assistant = Assistant::new(AssistantConfig::default(), None); // offline writer only
+//! let request = Request { user: 1, user_lang: None, input: Input::Text("/flirt".into()) };
+//! let reply = assistant.oneshot(request).await.unwrap();
+//! assert_eq!(reply.drafts().count(), 3);
+//! # });
+//! # fn tokio_test_block(f: impl std::future::Future<Output = ()>) { futures::executor::block_on(f) }
+//! ```
+
+pub mod assistant;
+pub mod command;
+pub mod drafts;
+pub mod history;
+pub mod kind;
+pub mod model;
+pub mod offline;
+pub mod persona;
+pub mod prompt;
+pub mod reply;
+
+pub use assistant::{Assistant, AssistantConfig, Input, MORE, ModelService, Request, Session, UserId};
+pub use command::{Command, MENU, MenuEntry};
+pub use history::{History, HistoryLimits};
+pub use kind::Kind;
+pub use model::{ChatMessage, ModelReply, ModelRequest, Role, Usage};
+pub use persona::{EmojiUse, Lang, Persona, Tone};
+pub use reply::{Button, Part, Reply};

@@ -1,0 +1,71 @@
+//! The request and reply Muse exchanges with a language model.
+//!
+//! These types are the contract between the assistant and whatever model
+//! stack sits below it (the LLM client, fakes in tests, resilience layers).
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a chat message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Instructions from Muse's code.
+    System,
+    /// The person using Muse.
+    User,
+    /// The model.
+    Assistant,
+}
+
+/// One message of a chat completion request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// What it says.
+    pub content: String,
+}
+
+impl ChatMessage {
+    /// A message with the given role and content.
+    pub fn new(role: Role, content: impl Into<String>) -> ChatMessage {
+        ChatMessage { role, content: content.into() }
+    }
+}
+
+/// A chat completion request for one model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelRequest {
+    /// The model to ask.
+    pub model: String,
+    /// The system message first, then history, then the new user message.
+    pub messages: Vec<ChatMessage>,
+    /// Sampling temperature.
+    pub temperature: f32,
+    /// Upper bound on the reply's length, in tokens.
+    pub max_tokens: u32,
+    /// An opaque id for the end user, for the provider's abuse tracking.
+    pub user: Option<String>,
+}
+
+/// Tokens a completion used, as the provider reports them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Tokens in the prompt.
+    pub prompt_tokens: u32,
+    /// Tokens in the completion.
+    pub completion_tokens: u32,
+    /// Their sum.
+    pub total_tokens: u32,
+}
+
+/// What a model answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelReply {
+    /// The completion text.
+    pub text: String,
+    /// The model that answered (providers may name a specific version).
+    pub model: String,
+    /// Token usage, when the provider reports it.
+    pub usage: Option<Usage>,
+}

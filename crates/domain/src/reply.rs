@@ -1,0 +1,70 @@
+//! What Muse answers, before any adapter renders it.
+//!
+//! A reply is structured, not formatted: each adapter decides how a title or a
+//! draft looks (HTML with escaping in Telegram, plain lines in a terminal), so
+//! no user or model text is ever mistaken for markup.
+
+/// One piece of a reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// A short heading line: "3 replies".
+    Title(String),
+    /// Running text: a chat answer, help, a confirmation.
+    Text(String),
+    /// One numbered draft, meant to be copied as it is.
+    Draft {
+        /// Its number, from 1.
+        number: usize,
+        /// The draft.
+        text: String,
+    },
+    /// A short aside: why drafts came from the offline writer, a usage hint.
+    Note(String),
+}
+
+/// A button under a reply; pressing it sends `data` back as [`crate::Input::Button`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Button {
+    /// What the button says.
+    pub label: String,
+    /// What pressing it sends back.
+    pub data: String,
+}
+
+/// Everything Muse answers to one request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// The pieces, in order.
+    pub parts: Vec<Part>,
+    /// Buttons under the last message.
+    pub buttons: Vec<Button>,
+}
+
+impl Reply {
+    /// A reply of one text part.
+    pub fn text(text: impl Into<String>) -> Reply {
+        Reply { parts: vec![Part::Text(text.into())], buttons: Vec::new() }
+    }
+
+    /// The drafts it carries, in order.
+    pub fn drafts(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|part| match part {
+            Part::Draft { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The reply as plain text, as the terminal shows it.
+    pub fn to_plain(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Title(text) | Part::Text(text) => out.push_str(text),
+                Part::Draft { number, text } => out.push_str(&format!("{number}. {text}")),
+                Part::Note(text) => out.push_str(&format!("({text})")),
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
