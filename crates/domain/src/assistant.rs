@@ -350,7 +350,7 @@ You read each draft and send it yourself."
             messages,
             temperature: config.temperature,
             max_tokens: config.max_tokens,
-            user: Some(request.user.to_string()),
+            user: request.user,
         };
         model.oneshot(model_request).await.map_err(|err| {
             tracing::warn!(user = request.user, %kind, error = %err, "model call failed; using the offline writer");

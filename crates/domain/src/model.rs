@@ -44,8 +44,9 @@ pub struct ModelRequest {
     pub temperature: f32,
     /// Upper bound on the reply's length, in tokens.
     pub max_tokens: u32,
-    /// An opaque id for the end user, for the provider's abuse tracking.
-    pub user: Option<String>,
+    /// Who the request is for: keys per-user limits in the model stack.
+    /// It is not sent to the provider.
+    pub user: crate::UserId,
 }
 
 /// Tokens a completion used, as the provider reports them.

@@ -1,0 +1,192 @@
+//! The client: async-openai on our HTTP service, as a tower `Service`.
+
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::types::chat::{
+    ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
+    ChatCompletionRequestUserMessage, ChatCompletionStreamOptions, CompletionUsage, CreateChatCompletionRequest,
+};
+use futures::future::BoxFuture;
+use futures::stream::{BoxStream, StreamExt};
+use muse_domain::{ModelReply, ModelRequest, Role, Usage};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::LlmError;
+use crate::http::StatusService;
+
+/// Groq's OpenAI-compatible endpoint.
+pub const GROQ_BASE_URL: &str = "https://api.groq.com/openai/v1";
+/// The model Muse asks by default.
+pub const DEFAULT_MODEL: &str = "llama-3.1-8b-instant";
+
+/// How to reach the provider.
+#[derive(Clone, Debug)]
+pub struct LlmConfig {
+    /// Base URL of an OpenAI-compatible API, including `/v1`.
+    pub base_url: String,
+    /// The API key, sent as a bearer token; never logged.
+    pub api_key: SecretString,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whether completions are streamed (and collected) rather than fetched whole.
+    pub stream: bool,
+}
+
+impl LlmConfig {
+    /// Groq with the given key, a 10 s connect timeout, no streaming.
+    pub fn groq(api_key: SecretString) -> LlmConfig {
+        LlmConfig {
+            base_url: GROQ_BASE_URL.to_owned(),
+            api_key,
+            connect_timeout: Duration::from_secs(10),
+            stream: false,
+        }
+    }
+}
+
+/// A piece of a streamed completion.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chunk {
+    /// New text.
+    pub text: String,
+    /// The model that answers.
+    pub model: String,
+    /// Token usage; only the last chunk has it, when the provider sends it.
+    pub usage: Option<Usage>,
+}
+
+/// An OpenAI-compatible chat client. Cheap to clone.
+///
+/// It makes exactly one HTTP request per call: no retries of its own, and no
+/// overall timeout beyond connecting. Retries, deadlines and breakers are the
+/// job of the layers above it.
+#[derive(Clone, Debug)]
+pub struct LlmClient {
+    client: Client<OpenAIConfig>,
+    stream: bool,
+}
+
+impl LlmClient {
+    /// A client for `config`.
+    pub fn new(config: &LlmConfig) -> Result<LlmClient, LlmError> {
+        // reqwest 0.13 is built without a TLS provider of its own; ring is
+        // the one teloxide already brings. Installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|err| LlmError::Invalid(format!("cannot build the HTTP client: {}", err.without_url())))?;
+        let openai = OpenAIConfig::new()
+            .with_api_base(config.base_url.trim_end_matches('/'))
+            .with_api_key(config.api_key.expose_secret());
+        let client = Client::with_config(openai).with_http_service(StatusService::new(http));
+        Ok(LlmClient { client, stream: config.stream })
+    }
+
+    /// One completion, fetched whole.
+    pub async fn complete(&self, request: &ModelRequest) -> Result<ModelReply, LlmError> {
+        let response = self.client.chat().create(chat_request(request, false)).await?;
+        let text = response
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|choice| choice.message.content)
+            .ok_or_else(|| LlmError::Malformed("the answer has no message".to_owned()))?;
+        Ok(ModelReply { text, model: response.model, usage: response.usage.map(usage) })
+    }
+
+    /// One completion as a stream of text chunks.
+    pub async fn stream(
+        &self,
+        request: &ModelRequest,
+    ) -> Result<BoxStream<'static, Result<Chunk, LlmError>>, LlmError> {
+        let stream = self.client.chat().create_stream(chat_request(request, true)).await?;
+        Ok(stream
+            .map(|event| {
+                let event = event?;
+                let text = event.choices.iter().filter_map(|choice| choice.delta.content.as_deref()).collect();
+                Ok(Chunk { text, model: event.model, usage: event.usage.map(usage) })
+            })
+            .boxed())
+    }
+
+    /// One completion, streamed and collected.
+    pub async fn complete_streaming(&self, request: &ModelRequest) -> Result<ModelReply, LlmError> {
+        let mut stream = self.stream(request).await?;
+        let mut reply = ModelReply { text: String::new(), model: request.model.clone(), usage: None };
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            reply.text.push_str(&chunk.text);
+            if !chunk.model.is_empty() {
+                reply.model = chunk.model;
+            }
+            reply.usage = chunk.usage.or(reply.usage);
+        }
+        Ok(reply)
+    }
+
+    /// The ids of the models the provider offers, sorted.
+    pub async fn models(&self) -> Result<Vec<String>, LlmError> {
+        let list = self.client.models().list().await?;
+        let mut ids: Vec<String> = list.data.into_iter().map(|model| model.id).collect();
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+fn chat_request(request: &ModelRequest, stream: bool) -> CreateChatCompletionRequest {
+    let messages = request
+        .messages
+        .iter()
+        .map(|message| match message.role {
+            Role::System => {
+                ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage::from(message.content.as_str()))
+            }
+            Role::User => {
+                ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage::from(message.content.as_str()))
+            }
+            Role::Assistant => ChatCompletionRequestMessage::Assistant(ChatCompletionRequestAssistantMessage::from(
+                message.content.as_str(),
+            )),
+        })
+        .collect();
+    #[allow(deprecated)] // `max_tokens`: every OpenAI-compatible server reads it; not all read its successor.
+    CreateChatCompletionRequest {
+        model: request.model.clone(),
+        messages,
+        temperature: Some(request.temperature),
+        max_tokens: Some(request.max_tokens),
+        stream: Some(stream),
+        stream_options: stream
+            .then_some(ChatCompletionStreamOptions { include_usage: Some(true), include_obfuscation: None }),
+        ..CreateChatCompletionRequest::default()
+    }
+}
+
+fn usage(usage: CompletionUsage) -> Usage {
+    Usage {
+        prompt_tokens: usage.prompt_tokens,
+        completion_tokens: usage.completion_tokens,
+        total_tokens: usage.total_tokens,
+    }
+}
+
+impl tower::Service<ModelRequest> for LlmClient {
+    type Response = ModelReply;
+    type Error = LlmError;
+    type Future = BoxFuture<'static, Result<ModelReply, LlmError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: ModelRequest) -> Self::Future {
+        let client = self.clone();
+        Box::pin(async move {
+            if client.stream { client.complete_streaming(&request).await } else { client.complete(&request).await }
+        })
+    }
+}
