@@ -1,1 +1,28 @@
-//! placeholder
+//! Muse's Telegram adapter: teloxide long polling in, HTML replies out.
+//!
+//! It turns each update into a domain [`Request`](muse_domain::Request),
+//! calls the service stack, and renders the [`Reply`](muse_domain::Reply):
+//! every piece of user and model text escaped, messages over 4096 characters
+//! split at line breaks, drafts in tap-to-copy `<code>`, a "typing…" action
+//! while drafting, and teloxide's `Throttle` keeping within Telegram's
+//! send limits. Only this crate and the binary know teloxide.
+//!
+//! # Layout
+//!
+//! - [`adapter`]: [`run`], the dispatcher, handlers for messages and button presses.
+//! - [`render`]: [`Reply`](muse_domain::Reply) to HTML messages.
+//!
+//! # Example
+//!
+//! ```
+//! use muse_domain::{Part, Reply};
+//! use muse_telegram::render::{MAX_MESSAGE_LEN, render};
+//!
+//! let reply = Reply { parts: vec![Part::Draft { number: 1, text: "you & me <3".into() }], buttons: vec![] };
+//! assert_eq!(render(&reply, MAX_MESSAGE_LEN), ["<b>1.</b> <code>you &amp; me &lt;3</code>"]);
+//! ```
+
+pub mod adapter;
+pub mod render;
+
+pub use adapter::{MuseService, TelegramConfig, TelegramError, run};

@@ -1,0 +1,167 @@
+//! Long polling, updates into [`Request`]s, replies out.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use muse_domain::{Input, MENU, Reply, Request};
+use secrecy::{ExposeSecret, SecretString};
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{
+    BotCommand, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, ParseMode,
+};
+use teloxide::update_listeners::Polling;
+use teloxide::{RequestError, dptree};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+use tower::util::BoxCloneSyncService;
+
+use crate::render::{MAX_MESSAGE_LEN, render};
+
+/// The service the adapter calls for each update.
+pub type MuseService = BoxCloneSyncService<Request, Reply, Infallible>;
+
+type Tg = Throttle<Bot>;
+
+/// How to reach the Bot API.
+#[derive(Clone, Debug)]
+pub struct TelegramConfig {
+    /// The bot token from BotFather; never logged.
+    pub token: SecretString,
+    /// The Bot API base URL (`https://api.telegram.org`, a local Bot API
+    /// server, or a test fake).
+    pub api_url: reqwest::Url,
+    /// How long one `getUpdates` long poll waits.
+    pub poll_timeout: Duration,
+}
+
+/// Why the adapter could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    /// `getMe` failed: a wrong token, or the Bot API is unreachable.
+    #[error("Telegram did not accept the bot token or could not be reached: {0}")]
+    Start(RequestError),
+}
+
+/// Runs the bot until `shutdown` is cancelled: checks the token with `getMe`,
+/// sets the command menu, then long-polls and answers each update through
+/// `service`. Updates of one chat are handled in order; chats in parallel.
+pub async fn run(
+    config: TelegramConfig,
+    service: MuseService,
+    shutdown: CancellationToken,
+) -> Result<(), TelegramError> {
+    let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url);
+    let bot: Tg = bot.throttle(Limits::default());
+    let me = bot.get_me().await.map_err(TelegramError::Start)?;
+    tracing::info!(username = %me.username(), "connected to Telegram");
+    let commands: Vec<BotCommand> = MENU.iter().map(|entry| BotCommand::new(entry.name, entry.description)).collect();
+    if let Err(err) = bot.set_my_commands(commands).await {
+        tracing::warn!(error = %err, "could not set the command menu");
+    }
+
+    let handler = dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback));
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+        .dependencies(dptree::deps![service])
+        .default_handler(|_| async {})
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        // Idle-shutdown errors mean the dispatcher is not running: nothing to stop.
+        if let Ok(done) = token.shutdown() {
+            done.await;
+        }
+    });
+    let listener = Polling::builder(bot).timeout(config.poll_timeout).delete_webhook().await.build();
+    let errors = LoggingErrorHandler::with_custom_text("polling failed");
+    dispatcher.try_dispatch_with_listener(listener, errors).await.map_err(TelegramError::Start)?;
+    Ok(())
+}
+
+async fn on_message(bot: Tg, message: Message, service: MuseService) -> Result<(), Infallible> {
+    let Some(user) = message.from.as_ref() else {
+        return Ok(()); // channel posts and anonymous admins: nobody to answer
+    };
+    let input = match message.text() {
+        Some(text) => Input::Text(text.to_owned()),
+        None => Input::NonText,
+    };
+    let request = Request { user: user.id.0, user_lang: user.language_code.clone(), input };
+    answer(&bot, message.chat.id, request, service).await;
+    Ok(())
+}
+
+async fn on_callback(bot: Tg, query: CallbackQuery, service: MuseService) -> Result<(), Infallible> {
+    // Stop the button's spinner first; the drafts follow.
+    if let Err(err) = bot.answer_callback_query(query.id.clone()).await {
+        tracing::warn!(error = %err, "could not answer a button press");
+    }
+    let (Some(data), Some(message)) = (query.data, query.message) else {
+        return Ok(());
+    };
+    let chat = match message {
+        MaybeInaccessibleMessage::Regular(message) => message.chat.id,
+        MaybeInaccessibleMessage::Inaccessible(message) => message.chat.id,
+    };
+    let request = Request { user: query.from.id.0, user_lang: query.from.language_code, input: Input::Button(data) };
+    answer(&bot, chat, request, service).await;
+    Ok(())
+}
+
+/// Shows "typing…" while the service works, then sends the reply.
+async fn answer(bot: &Tg, chat: ChatId, request: Request, service: MuseService) {
+    let typing = tokio::spawn(typing(bot.clone(), chat));
+    let reply = service.oneshot(request).await;
+    typing.abort();
+    let Ok(reply) = reply;
+    send(bot, chat, &reply).await;
+}
+
+/// Telegram shows a chat action for about 5 seconds; renew it until aborted.
+async fn typing(bot: Tg, chat: ChatId) {
+    let mut tick = tokio::time::interval(Duration::from_secs(4));
+    loop {
+        tick.tick().await;
+        if let Err(err) = bot.send_chat_action(chat, ChatAction::Typing).await {
+            tracing::debug!(error = %err, "typing action failed");
+            return;
+        }
+    }
+}
+
+async fn send(bot: &Tg, chat: ChatId, reply: &Reply) {
+    let messages = render(reply, MAX_MESSAGE_LEN);
+    let last = messages.len().saturating_sub(1);
+    let keyboard = Arc::new(keyboard(reply));
+    for (i, html) in messages.into_iter().enumerate() {
+        let mut request = bot.send_message(chat, html).parse_mode(ParseMode::Html);
+        if i == last
+            && let Some(keyboard) = keyboard.as_ref()
+        {
+            request = request.reply_markup(keyboard.clone());
+        }
+        if let Err(err) = request.await {
+            tracing::warn!(chat = chat.0, error = %err, "sending a reply failed");
+            return;
+        }
+    }
+}
+
+fn keyboard(reply: &Reply) -> Option<InlineKeyboardMarkup> {
+    if reply.buttons.is_empty() {
+        return None;
+    }
+    let row = reply
+        .buttons
+        .iter()
+        .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+        .collect::<Vec<_>>();
+    Some(InlineKeyboardMarkup::new([row]))
+}
