@@ -1,1 +1,7 @@
-//! placeholder
+//! End-to-end tests: the real `muse-bot` binary against the testkit fakes.
+//! Each test starts its own fakes and its own bot process.
+
+/// Telegram mode: commands, drafts, prompts, history, escaping, splitting.
+mod telegram;
+/// `muse-bot chat` and how the binary starts and refuses to start.
+mod terminal;

@@ -1,1 +1,119 @@
-fn main() {}
+//! `muse-bot`: configuration, the service stack, then Telegram or the terminal.
+
+mod config;
+mod console;
+mod stack;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat};
+
+/// Exit code for bad configuration or usage (EX_USAGE).
+const EX_USAGE: u8 = 64;
+
+const USAGE: &str = "usage: muse-bot        run the Telegram bot (needs TELEGRAM_BOT_TOKEN)
+       muse-bot chat   try Muse in the terminal";
+
+#[derive(PartialEq)]
+enum Mode {
+    Telegram,
+    Chat,
+}
+
+fn main() -> ExitCode {
+    let mode = match std::env::args().nth(1).as_deref() {
+        None => Mode::Telegram,
+        Some("chat") => Mode::Chat,
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("muse-bot: unknown command \"{other}\"\n{USAGE}");
+            return ExitCode::from(EX_USAGE);
+        }
+    };
+    let env = config::environment();
+    let config = match Config::load(&env) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("muse-bot: {err}");
+            return ExitCode::from(EX_USAGE);
+        }
+    };
+    if mode == Mode::Telegram && config.telegram.is_none() {
+        eprintln!(
+            "muse-bot: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and set it, \
+or try Muse in the terminal with `muse-bot chat`."
+        );
+        return ExitCode::from(EX_USAGE);
+    }
+    init_tracing(&env, config.log_format, &mode);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("muse-bot: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(mode, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("muse-bot: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
+    let service = stack::service(&config)?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    match (mode, config.telegram.clone()) {
+        (Mode::Chat, _) => {
+            let (stdin, stdout) = (tokio::io::BufReader::new(tokio::io::stdin()), tokio::io::stdout());
+            console::run(stdin, stdout, service, &stack::banner(&config), shutdown).await.context("terminal")?;
+        }
+        (Mode::Telegram, Some(telegram)) => {
+            tracing::info!("{}", stack::banner(&config));
+            muse_telegram::run(telegram, service, shutdown).await?;
+        }
+        (Mode::Telegram, None) => unreachable!("checked in main"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT or SIGTERM starts a graceful shutdown.
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}
+
+fn init_tracing(env: &std::collections::BTreeMap<String, String>, format: LogFormat, mode: &Mode) {
+    // The terminal is for drafts: only warnings unless RUST_LOG says otherwise.
+    let default = if *mode == Mode::Chat { "warn" } else { "info" };
+    let filter = EnvFilter::try_new(env.get("RUST_LOG").map_or(default, String::as_str))
+        .unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}

@@ -301,19 +301,8 @@ You read each draft and send it yourself."
         let persona = self.with_session(request.user, |session| session.persona.clone());
         let reply = match self.ask(request, Kind::Chat, &text).await {
             Ok(reply) if !reply.text.trim().is_empty() => Reply::text(reply.text.trim()),
-            Ok(_) | Err(Failure::Model) => {
-                Reply { parts: vec![Part::Text(self.inner.writer.chat(&persona))], buttons: Vec::new() }
-            }
-            Err(Failure::Offline) => Reply {
-                parts: vec![
-                    Part::Text(self.inner.writer.chat(&persona)),
-                    Part::Note(
-                        "Muse is running without a model (no LLM_API_KEY), so only drafting commands work offline."
-                            .to_owned(),
-                    ),
-                ],
-                buttons: Vec::new(),
-            },
+            Ok(_) | Err(Failure::Model) => Reply::text(self.inner.writer.chat(true, &persona)),
+            Err(Failure::Offline) => Reply::text(self.inner.writer.chat(false, &persona)),
         };
         if let Some(Part::Text(answer)) = reply.parts.first() {
             self.remember(request.user, &text, answer);

@@ -153,9 +153,7 @@ fn templates(kind: Kind, tone: Tone) -> &'static [&'static str] {
             "something new is waiting, whenever you're ready",
             "for you, a little something with a touch of elegance ✨",
         ],
-        (Chat, _) => &[
-            "I can't reach the writing model right now, but I can still help: try /reply with a fan's message, /flirt for openers or /caption for a post.",
-        ],
+        (Chat, _) => &[],
     }
 }
 
@@ -170,9 +168,17 @@ impl OfflineWriter {
         templates(kind, tone).choose_multiple(rng, count).map(|draft| style(draft, persona)).collect()
     }
 
-    /// The one-paragraph answer to a chat message when no model is there.
-    pub fn chat(&self, persona: &Persona) -> String {
-        style(templates(Kind::Chat, Tone::Playful)[0], persona)
+    /// The answer to a chat message when no model answers: `configured`
+    /// says whether one is configured but failing, or absent.
+    pub fn chat(&self, configured: bool, persona: &Persona) -> String {
+        let text = if configured {
+            "I can't reach the writing model right now, so I can't chat. Drafting still works: \
+try /reply with a fan's message, /flirt for openers or /caption for a post."
+        } else {
+            "I'm running without a writing model, so I can't chat. Drafting still works: \
+try /reply with a fan's message, /flirt for openers or /caption for a post."
+        };
+        style(text, persona)
     }
 }
 

@@ -1,0 +1,245 @@
+//! Configuration: environment variables, an optional TOML file, a `.env` file.
+//!
+//! Raw settings are read first (figment: TOML file, then the environment on
+//! top), then validated into [`Config`]. The environment comes in as a map so
+//! tests never touch the process environment. Every error names the setting.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Map, Value};
+use muse_domain::{AssistantConfig, HistoryLimits};
+use muse_llm::{DEFAULT_MODEL, GROQ_BASE_URL, LlmConfig};
+use muse_telegram::TelegramConfig;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The environment variables Muse reads, and whether their value is always
+/// text (secrets and lists are never parsed as numbers).
+const SETTINGS: &[(&str, bool)] = &[
+    ("TELEGRAM_BOT_TOKEN", true),
+    ("TELEGRAM_API_URL", true),
+    ("LLM_BASE_URL", true),
+    ("LLM_API_KEY", true),
+    ("GROQ_API_KEY", true),
+    ("LLM_MODEL", true),
+    ("LLM_STREAM", false),
+    ("LLM_TEMPERATURE", false),
+    ("LLM_MAX_TOKENS", false),
+    ("MAX_HISTORY_SIZE", false),
+    ("MAX_MESSAGE_LENGTH", false),
+    ("LOG_FORMAT", true),
+];
+
+/// Why the configuration was refused. Always names the setting.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConfigError {
+    /// A setting has a value of the wrong kind or out of range.
+    #[error("{setting}: {problem}")]
+    Invalid {
+        /// The environment variable name.
+        setting: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The file named by `MUSE_CONFIG` could not be read.
+    #[error("MUSE_CONFIG: cannot read {path}: {problem}")]
+    File {
+        /// The path given.
+        path: PathBuf,
+        /// What went wrong.
+        problem: String,
+    },
+}
+
+fn invalid(setting: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { setting: setting.to_owned(), problem: problem.into() }
+}
+
+/// Settings as written, before validation. Keys are the lowercase
+/// environment names; the TOML file uses the same keys.
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    telegram_bot_token: Option<String>,
+    telegram_api_url: String,
+    llm_base_url: String,
+    llm_api_key: Option<String>,
+    groq_api_key: Option<String>,
+    llm_model: String,
+    llm_stream: bool,
+    llm_temperature: f32,
+    llm_max_tokens: u32,
+    max_history_size: usize,
+    max_message_length: usize,
+    log_format: String,
+}
+
+impl Default for Raw {
+    fn default() -> Self {
+        let assistant = AssistantConfig::default();
+        Raw {
+            telegram_bot_token: None,
+            telegram_api_url: "https://api.telegram.org".to_owned(),
+            llm_base_url: GROQ_BASE_URL.to_owned(),
+            llm_api_key: None,
+            groq_api_key: None,
+            llm_model: DEFAULT_MODEL.to_owned(),
+            llm_stream: false,
+            llm_temperature: assistant.temperature,
+            llm_max_tokens: assistant.max_tokens,
+            max_history_size: HistoryLimits::default().max_messages,
+            max_message_length: HistoryLimits::default().max_chars,
+            log_format: "pretty".to_owned(),
+        }
+    }
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object a line, for log shippers.
+    Json,
+}
+
+/// Validated configuration.
+#[derive(Debug)]
+pub(crate) struct Config {
+    /// The Bot API connection; `None` without `TELEGRAM_BOT_TOKEN`.
+    pub(crate) telegram: Option<TelegramConfig>,
+    /// The model provider; `None` without an API key (offline writer).
+    pub(crate) llm: Option<LlmConfig>,
+    /// How the assistant drafts.
+    pub(crate) assistant: AssistantConfig,
+    /// How logs are written.
+    pub(crate) log_format: LogFormat,
+}
+
+/// The environment Muse sees: `.env` in the working directory, if present,
+/// overridden by the process environment.
+pub(crate) fn environment() -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> =
+        dotenvy::from_path_iter(".env").map(|iter| iter.filter_map(Result::ok).collect()).unwrap_or_default();
+    env.extend(std::env::vars());
+    env
+}
+
+impl Config {
+    /// Reads and validates the configuration from an environment map.
+    pub(crate) fn load(env: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Raw::default()));
+        if let Some(path) = env.get("MUSE_CONFIG").filter(|p| !p.is_empty()) {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| ConfigError::File { path: path.into(), problem: err.to_string() })?;
+            figment = figment.merge(Toml::string(&text));
+        }
+        let raw: Raw = figment.merge(Serialized::defaults(env_values(env))).extract().map_err(explain)?;
+        validate(raw)
+    }
+}
+
+/// The known settings from the environment, as figment values keyed like
+/// the TOML file. Empty values count as unset.
+fn env_values(env: &BTreeMap<String, String>) -> Dict {
+    let mut dict = Map::new();
+    for (name, text_only) in SETTINGS {
+        let Some(value) = env.get(*name).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let value = if *text_only {
+            Value::from(value.to_owned())
+        } else {
+            value.parse().unwrap_or_else(|never| match never {})
+        };
+        dict.insert(name.to_lowercase(), value);
+    }
+    dict
+}
+
+fn explain(err: figment::Error) -> ConfigError {
+    let setting = err.path.last().map_or_else(|| "configuration".to_owned(), |key| key.to_uppercase());
+    let problem = match &err.kind {
+        figment::error::Kind::InvalidType(actual, expected) => format!("expected {}, found {actual}", plain(expected)),
+        figment::error::Kind::UnknownField(field, _) => {
+            format!("unknown setting \"{field}\" in the configuration file")
+        }
+        kind => kind.to_string(),
+    };
+    let setting = match &err.kind {
+        figment::error::Kind::UnknownField(..) => "MUSE_CONFIG".to_owned(),
+        _ => setting,
+    };
+    invalid(&setting, problem)
+}
+
+/// Serde's type names, in words.
+fn plain(expected: &str) -> &str {
+    match expected {
+        "usize" | "u32" | "u64" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a boolean" => "true or false",
+        other => other,
+    }
+}
+
+fn url(setting: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value).map_err(|err| invalid(setting, format!("not a URL ({err}): {value}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(setting, format!("must start with http:// or https://, found {value}")));
+    }
+    Ok(url)
+}
+
+fn validate(raw: Raw) -> Result<Config, ConfigError> {
+    let telegram_api_url = url("TELEGRAM_API_URL", &raw.telegram_api_url)?;
+    url("LLM_BASE_URL", &raw.llm_base_url)?;
+    if raw.llm_model.trim().is_empty() {
+        return Err(invalid("LLM_MODEL", "must name a model"));
+    }
+    if !(1..=1000).contains(&raw.max_history_size) {
+        return Err(invalid("MAX_HISTORY_SIZE", format!("must be between 1 and 1000, found {}", raw.max_history_size)));
+    }
+    if !(1..=100_000).contains(&raw.max_message_length) {
+        return Err(invalid(
+            "MAX_MESSAGE_LENGTH",
+            format!("must be between 1 and 100000, found {}", raw.max_message_length),
+        ));
+    }
+    if !(0.0..=2.0).contains(&raw.llm_temperature) {
+        return Err(invalid("LLM_TEMPERATURE", format!("must be between 0 and 2, found {}", raw.llm_temperature)));
+    }
+    if !(16..=8192).contains(&raw.llm_max_tokens) {
+        return Err(invalid("LLM_MAX_TOKENS", format!("must be between 16 and 8192, found {}", raw.llm_max_tokens)));
+    }
+    let log_format = match raw.log_format.to_lowercase().as_str() {
+        "pretty" => LogFormat::Pretty,
+        "json" => LogFormat::Json,
+        other => return Err(invalid("LOG_FORMAT", format!("must be pretty or json, found {other}"))),
+    };
+    let telegram = raw.telegram_bot_token.map(|token| TelegramConfig {
+        token: SecretString::from(token),
+        api_url: telegram_api_url,
+        poll_timeout: Duration::from_secs(10),
+    });
+    let llm = raw.llm_api_key.or(raw.groq_api_key).map(|key| LlmConfig {
+        base_url: raw.llm_base_url.clone(),
+        stream: raw.llm_stream,
+        ..LlmConfig::groq(SecretString::from(key))
+    });
+    let assistant = AssistantConfig {
+        model: raw.llm_model,
+        history: HistoryLimits { max_messages: raw.max_history_size, max_chars: raw.max_message_length },
+        temperature: raw.llm_temperature,
+        max_tokens: raw.llm_max_tokens,
+        ..AssistantConfig::default()
+    };
+    Ok(Config { telegram, llm, assistant, log_format })
+}
+
+#[cfg(test)]
+mod tests;

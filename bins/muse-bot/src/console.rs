@@ -1,0 +1,50 @@
+//! The terminal adapter: the same service stack on stdin and stdout.
+
+use std::io::IsTerminal;
+
+use muse_domain::{Input, Request, UserId};
+use muse_telegram::MuseService;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+/// The terminal has one user.
+const CONSOLE_USER: UserId = 0;
+
+/// Answers each line of `input` on `output` until end of input or shutdown.
+/// `banner` is printed first: what Muse is drafting with.
+pub(crate) async fn run(
+    input: impl AsyncBufRead + Unpin,
+    mut output: impl AsyncWrite + Unpin,
+    service: MuseService,
+    banner: &str,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let prompt = std::io::stdin().is_terminal();
+    output
+        .write_all(
+            format!("Muse, in the terminal. {banner}\nType /help for the commands; end with Ctrl-D.\n").as_bytes(),
+        )
+        .await?;
+    let mut lines = input.lines();
+    loop {
+        if prompt {
+            output.write_all(b"> ").await?;
+        }
+        output.flush().await?;
+        let line = tokio::select! {
+            line = lines.next_line() => line?,
+            () = shutdown.cancelled() => None,
+        };
+        let Some(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let request = Request { user: CONSOLE_USER, user_lang: None, input: Input::Text(line) };
+        let Ok(reply) = service.clone().oneshot(request).await;
+        output.write_all(reply.to_plain().as_bytes()).await?;
+        output.write_all(b"\n").await?;
+    }
+    output.write_all(b"Bye.\n").await?;
+    output.flush().await
+}

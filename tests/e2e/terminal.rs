@@ -1,0 +1,67 @@
+use muse_testkit::{FakeOpenAi, Rule};
+use muse_tests::run;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_answers_a_drafting_command_with_the_model() {
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.rule(Rule::contains("renewed", "1. welcome back 😘\n2. you stayed!\n3. round two?"));
+    let url = model.base_url();
+    let env = [("LLM_BASE_URL", url.as_str()), ("LLM_API_KEY", "k")];
+    let done = run(&["chat"], "/flirt he just renewed\n", &env).await;
+    assert!(done.status.success(), "{done:?}");
+    assert!(done.stdout.contains("Drafting with llama-3.1-8b-instant"), "{}", done.stdout);
+    assert!(done.stdout.contains("1. welcome back 😘\n2. you stayed!\n3. round two?"), "{}", done.stdout);
+    assert_eq!(model.chat_requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_works_offline_and_ends_cleanly_at_end_of_input() {
+    let done = run(&["chat"], "/reply hey beautiful\n/tone classy\n/caption sunset\n", &[]).await;
+    assert!(done.status.success(), "{done:?}");
+    assert!(done.stdout.contains("Offline writer"), "{}", done.stdout);
+    assert!(done.stdout.contains("3 replies\n1. ") && done.stdout.contains("3 captions\n1. "), "{}", done.stdout);
+    assert!(done.stdout.contains("Tone set to classy."));
+    assert!(done.stdout.trim_end().ends_with("Bye."));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_token_the_bot_exits_64_and_suggests_chat() {
+    let done = run(&[], "", &[]).await;
+    assert_eq!(done.status.code(), Some(64));
+    assert!(done.stderr.contains("TELEGRAM_BOT_TOKEN") && done.stderr.contains("muse-bot chat"), "{}", done.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_value_stops_the_program_naming_the_setting() {
+    let done = run(&["chat"], "", &[("MAX_HISTORY_SIZE", "fifty")]).await;
+    assert_eq!(done.status.code(), Some(64));
+    assert!(done.stderr.contains("MAX_HISTORY_SIZE"), "{}", done.stderr);
+    let done = run(&["chat"], "", &[("LLM_BASE_URL", "groq.com")]).await;
+    assert_eq!(done.status.code(), Some(64));
+    assert!(done.stderr.contains("LLM_BASE_URL"), "{}", done.stderr);
+}
+
+/// The terminal runs the same stack as Telegram, without Telegram's
+/// per-chat send limits (20 a minute), so sixty turns take a second here.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_sixty_messages_the_model_never_receives_more_than_the_history_limit() {
+    let model = FakeOpenAi::spawn().await.unwrap();
+    let url = model.base_url();
+    let input: String = (0..60).map(|i| format!("message number {i}\n")).collect();
+    let done = run(&["chat"], &input, &[("LLM_BASE_URL", url.as_str()), ("LLM_API_KEY", "k")]).await;
+    assert!(done.status.success(), "{done:?}");
+    let requests = model.chat_requests();
+    assert_eq!(requests.len(), 60);
+    for request in &requests {
+        let turns = request.messages().iter().filter(|(role, _)| role != "system").count();
+        assert!(turns <= 50, "{turns} messages of history reached the model");
+    }
+    let last = requests.last().unwrap().messages();
+    assert_eq!(last.last().unwrap().1, "message number 59");
+    assert_eq!(last.iter().filter(|(role, _)| role != "system").count(), 50, "the limit is used, not undershot");
+    let first_kept = &last[1].1;
+    assert!(
+        first_kept.starts_with("message number 35") || first_kept == "message number 34",
+        "oldest kept: {first_kept}"
+    );
+}
