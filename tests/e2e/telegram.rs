@@ -44,7 +44,20 @@ async fn reply_gives_three_drafts_built_from_the_models_text() {
     assert!(!html.contains("Here you go"), "the preface is not a draft: {html}");
     assert_eq!(sent[0].str("parse_mode"), Some("HTML"));
     assert_eq!(sent[0].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"], "more");
-    assert!(!telegram.calls_since(0, "sendChatAction").is_empty(), "a typing action is shown while drafting");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_draft_shows_typing_first() {
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.latency(std::time::Duration::from_millis(1500), std::time::Duration::ZERO);
+    let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
+    let mark = telegram.mark();
+    ask(&telegram, "/caption beach set", 1).await;
+    let calls = telegram.calls();
+    let typing = calls[mark..].iter().position(|c| c.method == "sendchataction" && c.params["action"] == "typing");
+    let reply = calls[mark..].iter().position(|c| c.method == "sendmessage");
+    assert!(typing.is_some() && typing < reply, "typing {typing:?} should come before the reply {reply:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -115,7 +115,7 @@ async fn on_callback(bot: Tg, query: CallbackQuery, service: MuseService) -> Res
     Ok(())
 }
 
-/// Shows "typing…" while the service works, then sends the reply.
+/// Shows "typing…" while a slow reply is being drafted, then sends it.
 async fn answer(bot: &Tg, chat: ChatId, request: Request, service: MuseService) {
     let typing = tokio::spawn(typing(bot.clone(), chat));
     let reply = service.oneshot(request).await;
@@ -124,8 +124,13 @@ async fn answer(bot: &Tg, chat: ChatId, request: Request, service: MuseService) 
     send(bot, chat, &reply).await;
 }
 
+/// Replies that take longer than this get a "typing…" action; instant
+/// ones (`/help`, settings) do not spend a request on it.
+const TYPING_AFTER: Duration = Duration::from_millis(300);
+
 /// Telegram shows a chat action for about 5 seconds; renew it until aborted.
 async fn typing(bot: Tg, chat: ChatId) {
+    tokio::time::sleep(TYPING_AFTER).await;
     let mut tick = tokio::time::interval(Duration::from_secs(4));
     loop {
         tick.tick().await;
