@@ -1,0 +1,38 @@
+//! Generic resilience layers for tower services. Nothing here knows about
+//! Muse, Telegram or language models: any tower service can use them.
+//!
+//! # Layout
+//!
+//! - [`breaker`]: [`BreakerLayer`], a circuit breaker with resilience4j's semantics.
+//! - [`retry`]: [`RetryPolicy`], capped exponential backoff with full jitter, a shared retry budget and Retry-After.
+//! - [`limit`]: [`KeyedLimitLayer`], per-key (or global) rate limits with governor, one notice per window.
+//! - [`fallback`]: [`Fallback`], try another service when the first fails.
+//!
+//! Errors are boxed at each layer ([`tower::BoxError`]) and matched with
+//! `err.is::<BreakerOpen>()`.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use muse_resilience::breaker::{Breaker, BreakerConfig, BreakerLayer, Outcome};
+//! use tower::{ServiceBuilder, ServiceExt, service_fn, BoxError};
+//!
+//! # futures::executor::block_on(async {
+//! let breaker = Breaker::new(BreakerConfig { minimum_calls: 1, ..BreakerConfig::default() });
+//! let service = ServiceBuilder::new()
+//!     .layer(BreakerLayer::new(breaker.clone(), |_err: &BoxError| Outcome::Failure))
+//!     .service(service_fn(|x: u32| async move { Ok::<_, BoxError>(x * 2) }));
+//! assert_eq!(service.oneshot(21).await.unwrap(), 42);
+//! # });
+//! ```
+
+pub mod breaker;
+pub mod fallback;
+pub mod limit;
+pub mod retry;
+
+pub use breaker::{Breaker, BreakerConfig, BreakerLayer, BreakerOpen, BreakerState, Outcome};
+pub use fallback::{Fallback, FallbackLayer};
+pub use limit::{KeyedLimitLayer, Notices, RateLimited};
+pub use retry::{RetryConfig, RetryDecision, RetryPolicy};
