@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `muse-bot` binary against the testkit fakes.
 //! Each test starts its own fakes and its own bot process.
 
+/// Faults: the breaker, retries, deadlines, fallback models, rate limits, Bot API errors.
+mod resilience;
 /// Telegram mode: commands, drafts, prompts, history, escaping, splitting.
 mod telegram;
 /// `muse-bot chat` and how the binary starts and refuses to start.

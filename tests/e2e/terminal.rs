@@ -48,7 +48,15 @@ async fn after_sixty_messages_the_model_never_receives_more_than_the_history_lim
     let model = FakeOpenAi::spawn().await.unwrap();
     let url = model.base_url();
     let input: String = (0..60).map(|i| format!("message number {i}\n")).collect();
-    let done = run(&["chat"], &input, &[("LLM_BASE_URL", url.as_str()), ("LLM_API_KEY", "k")]).await;
+    // Limits high enough that this test is about history only.
+    let env = [
+        ("LLM_BASE_URL", url.as_str()),
+        ("LLM_API_KEY", "k"),
+        ("RATE_LIMIT_PER_MINUTE", "1000"),
+        ("AI_RATE_LIMIT_PER_MINUTE", "1000"),
+        ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "1000"),
+    ];
+    let done = run(&["chat"], &input, &env).await;
     assert!(done.status.success(), "{done:?}");
     let requests = model.chat_requests();
     assert_eq!(requests.len(), 60);

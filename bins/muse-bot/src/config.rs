@@ -11,8 +11,10 @@ use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use figment::value::{Dict, Map, Value};
+use governor::Quota;
 use muse_domain::{AssistantConfig, HistoryLimits};
 use muse_llm::{DEFAULT_MODEL, GROQ_BASE_URL, LlmConfig};
+use muse_resilience::{BreakerConfig, RetryConfig};
 use muse_telegram::TelegramConfig;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -31,6 +33,23 @@ const SETTINGS: &[(&str, bool)] = &[
     ("LLM_MAX_TOKENS", false),
     ("MAX_HISTORY_SIZE", false),
     ("MAX_MESSAGE_LENGTH", false),
+    ("LLM_FALLBACK_MODELS", true),
+    ("LLM_STREAM_IDLE_SECS", false),
+    ("LLM_TIMEOUT_SECS", false),
+    ("LLM_DEADLINE_SECS", false),
+    ("LLM_MAX_CONCURRENCY", false),
+    ("LLM_MAX_ATTEMPTS", false),
+    ("LLM_RETRY_AFTER_MAX_SECS", false),
+    ("RATE_LIMIT_PER_MINUTE", false),
+    ("AI_RATE_LIMIT_PER_MINUTE", false),
+    ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", false),
+    ("BREAKER_WINDOW", false),
+    ("BREAKER_MIN_CALLS", false),
+    ("BREAKER_FAILURE_RATE", false),
+    ("BREAKER_SLOW_CALL_SECS", false),
+    ("BREAKER_SLOW_CALL_RATE", false),
+    ("BREAKER_OPEN_SECS", false),
+    ("BREAKER_PROBES", false),
     ("LOG_FORMAT", true),
 ];
 
@@ -75,6 +94,23 @@ struct Raw {
     llm_max_tokens: u32,
     max_history_size: usize,
     max_message_length: usize,
+    llm_fallback_models: String,
+    llm_stream_idle_secs: f64,
+    llm_timeout_secs: f64,
+    llm_deadline_secs: f64,
+    llm_max_concurrency: usize,
+    llm_max_attempts: u32,
+    llm_retry_after_max_secs: f64,
+    rate_limit_per_minute: u32,
+    ai_rate_limit_per_minute: u32,
+    global_ai_rate_limit_per_minute: u32,
+    breaker_window: usize,
+    breaker_min_calls: usize,
+    breaker_failure_rate: f64,
+    breaker_slow_call_secs: f64,
+    breaker_slow_call_rate: f64,
+    breaker_open_secs: f64,
+    breaker_probes: usize,
     log_format: String,
 }
 
@@ -93,6 +129,24 @@ impl Default for Raw {
             llm_max_tokens: assistant.max_tokens,
             max_history_size: HistoryLimits::default().max_messages,
             max_message_length: HistoryLimits::default().max_chars,
+            llm_fallback_models: String::new(),
+            llm_stream_idle_secs: 10.0,
+            llm_timeout_secs: 15.0,
+            llm_deadline_secs: 30.0,
+            llm_max_concurrency: 16,
+            llm_max_attempts: 3,
+            llm_retry_after_max_secs: 10.0,
+            rate_limit_per_minute: 30,
+            ai_rate_limit_per_minute: 10,
+            // Groq's free tier allows 30 requests a minute for llama-3.1-8b-instant.
+            global_ai_rate_limit_per_minute: 30,
+            breaker_window: 20,
+            breaker_min_calls: 5,
+            breaker_failure_rate: 0.5,
+            breaker_slow_call_secs: 10.0,
+            breaker_slow_call_rate: 1.0,
+            breaker_open_secs: 30.0,
+            breaker_probes: 1,
             log_format: "pretty".to_owned(),
         }
     }
@@ -116,8 +170,33 @@ pub(crate) struct Config {
     pub(crate) llm: Option<LlmConfig>,
     /// How the assistant drafts.
     pub(crate) assistant: AssistantConfig,
+    /// Timeouts, retries, the breaker, limits and fallback models.
+    pub(crate) resilience: Resilience,
     /// How logs are written.
     pub(crate) log_format: LogFormat,
+}
+
+/// The resilience settings of the model stack and the update stack.
+#[derive(Clone, Debug)]
+pub(crate) struct Resilience {
+    /// Models tried in order when the main one fails.
+    pub(crate) fallback_models: Vec<String>,
+    /// Timeout of one model call attempt.
+    pub(crate) attempt_timeout: Duration,
+    /// Deadline of one request through the whole model stack.
+    pub(crate) deadline: Duration,
+    /// Model calls in flight at once; more are shed.
+    pub(crate) max_concurrency: usize,
+    /// The retry policy.
+    pub(crate) retry: RetryConfig,
+    /// The breaker of each model.
+    pub(crate) breaker: BreakerConfig,
+    /// Updates a minute per user.
+    pub(crate) rate: Quota,
+    /// Model calls a minute per user.
+    pub(crate) ai_rate: Quota,
+    /// Model calls a minute for all users together.
+    pub(crate) global_ai_rate: Quota,
 }
 
 /// The environment Muse sees: `.env` in the working directory, if present,
@@ -196,6 +275,7 @@ fn url(setting: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
 }
 
 fn validate(raw: Raw) -> Result<Config, ConfigError> {
+    let resilience = resilience(&raw)?;
     let telegram_api_url = url("TELEGRAM_API_URL", &raw.telegram_api_url)?;
     url("LLM_BASE_URL", &raw.llm_base_url)?;
     if raw.llm_model.trim().is_empty() {
@@ -229,6 +309,7 @@ fn validate(raw: Raw) -> Result<Config, ConfigError> {
     let llm = raw.llm_api_key.or(raw.groq_api_key).map(|key| LlmConfig {
         base_url: raw.llm_base_url.clone(),
         stream: raw.llm_stream,
+        stream_idle: Duration::from_secs_f64(raw.llm_stream_idle_secs),
         ..LlmConfig::groq(SecretString::from(key))
     });
     let assistant = AssistantConfig {
@@ -238,7 +319,63 @@ fn validate(raw: Raw) -> Result<Config, ConfigError> {
         max_tokens: raw.llm_max_tokens,
         ..AssistantConfig::default()
     };
-    Ok(Config { telegram, llm, assistant, log_format })
+    Ok(Config { telegram, llm, assistant, resilience, log_format })
+}
+
+fn seconds(setting: &str, value: f64) -> Result<Duration, ConfigError> {
+    if !(value > 0.0 && value <= 86_400.0) {
+        return Err(invalid(setting, format!("must be a number of seconds above 0, found {value}")));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+fn rate(setting: &str, value: f64) -> Result<f64, ConfigError> {
+    if !(value > 0.0 && value <= 1.0) {
+        return Err(invalid(setting, format!("must be a share above 0 and at most 1, found {value}")));
+    }
+    Ok(value)
+}
+
+fn count<T: TryInto<u32> + Copy + std::fmt::Display>(setting: &str, value: T, most: u32) -> Result<u32, ConfigError> {
+    match value.try_into() {
+        Ok(n) if (1..=most).contains(&n) => Ok(n),
+        _ => Err(invalid(setting, format!("must be between 1 and {most}, found {value}"))),
+    }
+}
+
+fn per_minute(setting: &str, value: u32) -> Result<Quota, ConfigError> {
+    let n = count(setting, value, 100_000)?;
+    Ok(Quota::per_minute(std::num::NonZeroU32::new(n).ok_or_else(|| invalid(setting, "must be above 0"))?))
+}
+
+fn resilience(raw: &Raw) -> Result<Resilience, ConfigError> {
+    let fallback_models: Vec<String> =
+        raw.llm_fallback_models.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect();
+    seconds("LLM_STREAM_IDLE_SECS", raw.llm_stream_idle_secs)?;
+    Ok(Resilience {
+        fallback_models,
+        attempt_timeout: seconds("LLM_TIMEOUT_SECS", raw.llm_timeout_secs)?,
+        deadline: seconds("LLM_DEADLINE_SECS", raw.llm_deadline_secs)?,
+        max_concurrency: count("LLM_MAX_CONCURRENCY", raw.llm_max_concurrency, 10_000)? as usize,
+        retry: RetryConfig {
+            max_attempts: count("LLM_MAX_ATTEMPTS", raw.llm_max_attempts, 10)?,
+            max_retry_after: seconds("LLM_RETRY_AFTER_MAX_SECS", raw.llm_retry_after_max_secs)?,
+            ..RetryConfig::default()
+        },
+        breaker: BreakerConfig {
+            name: "model".to_owned(),
+            window: count("BREAKER_WINDOW", raw.breaker_window, 10_000)? as usize,
+            minimum_calls: count("BREAKER_MIN_CALLS", raw.breaker_min_calls, 10_000)? as usize,
+            failure_rate: rate("BREAKER_FAILURE_RATE", raw.breaker_failure_rate)?,
+            slow_call_duration: seconds("BREAKER_SLOW_CALL_SECS", raw.breaker_slow_call_secs)?,
+            slow_call_rate: rate("BREAKER_SLOW_CALL_RATE", raw.breaker_slow_call_rate)?,
+            open_wait: seconds("BREAKER_OPEN_SECS", raw.breaker_open_secs)?,
+            half_open_probes: count("BREAKER_PROBES", raw.breaker_probes, 100)? as usize,
+        },
+        rate: per_minute("RATE_LIMIT_PER_MINUTE", raw.rate_limit_per_minute)?,
+        ai_rate: per_minute("AI_RATE_LIMIT_PER_MINUTE", raw.ai_rate_limit_per_minute)?,
+        global_ai_rate: per_minute("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", raw.global_ai_rate_limit_per_minute)?,
+    })
 }
 
 #[cfg(test)]

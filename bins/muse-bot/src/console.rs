@@ -42,6 +42,9 @@ pub(crate) async fn run(
         }
         let request = Request { user: CONSOLE_USER, user_lang: None, input: Input::Text(line) };
         let Ok(reply) = service.clone().oneshot(request).await;
+        if reply.is_empty() {
+            continue; // rate-limited after the notice: say nothing
+        }
         output.write_all(reply.to_plain().as_bytes()).await?;
         output.write_all(b"\n").await?;
     }

@@ -1,5 +1,6 @@
 //! `muse-bot`: configuration, the service stack, then Telegram or the terminal.
 
+mod classify;
 mod config;
 mod console;
 mod stack;
@@ -70,7 +71,8 @@ or try Muse in the terminal with `muse-bot chat`."
 }
 
 async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
-    let service = stack::service(&config)?;
+    let stack::Stack { service, breakers } = stack::build(&config)?;
+    tracing::debug!(breakers = breakers.len(), "model stack built");
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     match (mode, config.telegram.clone()) {

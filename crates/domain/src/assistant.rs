@@ -19,7 +19,7 @@ use crate::command::{Command, MENU};
 use crate::drafts;
 use crate::history::{History, HistoryLimits};
 use crate::kind::Kind;
-use crate::model::{ModelReply, ModelRequest, Role};
+use crate::model::{ModelRefusal, ModelReply, ModelRequest, Role};
 use crate::offline::OfflineWriter;
 use crate::persona::{Lang, Persona, Tone};
 use crate::prompt::{self, Voice};
@@ -276,19 +276,15 @@ You read each draft and send it yourself."
             Ok(reply) => {
                 let drafts = drafts::parse(&reply.text, config.drafts);
                 if drafts.is_empty() {
-                    (
-                        self.offline_drafts(kind, tone, &persona),
-                        Some("The model's answer had no drafts in it, so these come from the offline writer."),
-                    )
+                    (self.offline_drafts(kind, tone, &persona), Some(NOTE_NO_DRAFTS))
                 } else {
-                    (drafts, None)
+                    (drafts, reply.fallback.then_some(NOTE_FALLBACK))
                 }
             }
             Err(Failure::Offline) => (self.offline_drafts(kind, tone, &persona), None),
-            Err(Failure::Model) => (
-                self.offline_drafts(kind, tone, &persona),
-                Some("The model is unavailable right now, so these come from the offline writer."),
-            ),
+            Err(Failure::Model) => (self.offline_drafts(kind, tone, &persona), Some(NOTE_UNAVAILABLE)),
+            Err(Failure::Busy) => (self.offline_drafts(kind, tone, &persona), Some(NOTE_BUSY)),
+            Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
         self.remember(request.user, &text, &drafts.join("\n"));
         let mut parts = vec![Part::Title(format!("{} {}", drafts.len(), kind.plural()))];
@@ -301,8 +297,9 @@ You read each draft and send it yourself."
         let persona = self.with_session(request.user, |session| session.persona.clone());
         let reply = match self.ask(request, Kind::Chat, &text).await {
             Ok(reply) if !reply.text.trim().is_empty() => Reply::text(reply.text.trim()),
-            Ok(_) | Err(Failure::Model) => Reply::text(self.inner.writer.chat(true, &persona)),
+            Ok(_) | Err(Failure::Model | Failure::Busy) => Reply::text(self.inner.writer.chat(true, &persona)),
             Err(Failure::Offline) => Reply::text(self.inner.writer.chat(false, &persona)),
+            Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
         if let Some(Part::Text(answer)) = reply.parts.first() {
             self.remember(request.user, &text, answer);
@@ -341,9 +338,16 @@ You read each draft and send it yourself."
             max_tokens: config.max_tokens,
             user: request.user,
         };
-        model.oneshot(model_request).await.map_err(|err| {
-            tracing::warn!(user = request.user, %kind, error = %err, "model call failed; using the offline writer");
-            Failure::Model
+        model.oneshot(model_request).await.map_err(|err| match err.downcast_ref::<ModelRefusal>() {
+            Some(ModelRefusal::UserLimited { wait, notify }) => Failure::Throttled { wait: *wait, notify: *notify },
+            Some(ModelRefusal::Busy) => {
+                tracing::warn!(user = request.user, %kind, "model quota reached; using the offline writer");
+                Failure::Busy
+            }
+            None => {
+                tracing::warn!(user = request.user, %kind, error = %err, "model call failed; using the offline writer");
+                Failure::Model
+            }
         })
     }
 }
@@ -354,6 +358,20 @@ enum Failure {
     Offline,
     /// The model stack returned an error.
     Model,
+    /// Muse is at its model quota.
+    Busy,
+    /// This user is over the model-call limit.
+    Throttled { wait: std::time::Duration, notify: bool },
+}
+
+const NOTE_NO_DRAFTS: &str = "The model's answer had no drafts in it, so these come from the offline writer.";
+const NOTE_UNAVAILABLE: &str = "The model is unavailable right now, so these come from the offline writer.";
+const NOTE_BUSY: &str = "Muse is at its model quota right now, so these come from the offline writer.";
+const NOTE_FALLBACK: &str = "The main model is unavailable, so a backup model wrote these.";
+
+/// One notice per window, then silence: nothing is stored or sent.
+fn throttled(wait: std::time::Duration, notify: bool) -> Reply {
+    if notify { Reply::slow_down(wait) } else { Reply::default() }
 }
 
 fn help() -> Reply {

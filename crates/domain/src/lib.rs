@@ -50,6 +50,6 @@ pub use assistant::{Assistant, AssistantConfig, Input, MORE, ModelService, Reque
 pub use command::{Command, MENU, MenuEntry};
 pub use history::{History, HistoryLimits};
 pub use kind::Kind;
-pub use model::{ChatMessage, ModelReply, ModelRequest, Role, Usage};
+pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, Role, Usage};
 pub use persona::{EmojiUse, Lang, Persona, Tone};
 pub use reply::{Button, Part, Reply};

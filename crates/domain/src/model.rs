@@ -69,4 +69,23 @@ pub struct ModelReply {
     pub model: String,
     /// Token usage, when the provider reports it.
     pub usage: Option<Usage>,
+    /// Whether a fallback model answered because the main one failed.
+    pub fallback: bool,
+}
+
+/// Refusals of the model stack that the assistant answers in its own way
+/// rather than as a failure. The stack below returns them boxed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ModelRefusal {
+    /// This user made too many model calls: wait before the next.
+    #[error("too many model calls from this user; wait {wait:?}")]
+    UserLimited {
+        /// How long until the next call would pass.
+        wait: std::time::Duration,
+        /// Whether this is the first refusal in the window (tell the user).
+        notify: bool,
+    },
+    /// Muse as a whole is at its model quota for now.
+    #[error("the model quota is used up for now")]
+    Busy,
 }

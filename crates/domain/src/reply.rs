@@ -46,6 +46,17 @@ impl Reply {
         Reply { parts: vec![Part::Text(text.into())], buttons: Vec::new() }
     }
 
+    /// The one notice a rate-limited user gets, with the seconds to wait.
+    pub fn slow_down(wait: std::time::Duration) -> Reply {
+        let seconds = wait.as_secs_f64().ceil().max(1.0);
+        Reply::text(format!("You're sending messages faster than I can write. Try again in {seconds:.0} s."))
+    }
+
+    /// Whether there is nothing to send (a rate-limited message after the notice).
+    pub fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     /// The drafts it carries, in order.
     pub fn drafts(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|part| match part {

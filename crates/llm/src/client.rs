@@ -33,6 +33,8 @@ pub struct LlmConfig {
     pub connect_timeout: Duration,
     /// Whether completions are streamed (and collected) rather than fetched whole.
     pub stream: bool,
+    /// While a stream is open, the longest wait for its next chunk.
+    pub stream_idle: Duration,
 }
 
 impl LlmConfig {
@@ -43,6 +45,7 @@ impl LlmConfig {
             api_key,
             connect_timeout: Duration::from_secs(10),
             stream: false,
+            stream_idle: Duration::from_secs(10),
         }
     }
 }
@@ -67,6 +70,7 @@ pub struct Chunk {
 pub struct LlmClient {
     client: Client<OpenAIConfig>,
     stream: bool,
+    stream_idle: Duration,
 }
 
 impl LlmClient {
@@ -83,7 +87,7 @@ impl LlmClient {
             .with_api_base(config.base_url.trim_end_matches('/'))
             .with_api_key(config.api_key.expose_secret());
         let client = Client::with_config(openai).with_http_service(StatusService::new(http));
-        Ok(LlmClient { client, stream: config.stream })
+        Ok(LlmClient { client, stream: config.stream, stream_idle: config.stream_idle })
     }
 
     /// One completion, fetched whole.
@@ -95,7 +99,7 @@ impl LlmClient {
             .next()
             .and_then(|choice| choice.message.content)
             .ok_or_else(|| LlmError::Malformed("the answer has no message".to_owned()))?;
-        Ok(ModelReply { text, model: response.model, usage: response.usage.map(usage) })
+        Ok(ModelReply { text, model: response.model, usage: response.usage.map(usage), fallback: false })
     }
 
     /// One completion as a stream of text chunks.
@@ -113,11 +117,14 @@ impl LlmClient {
             .boxed())
     }
 
-    /// One completion, streamed and collected.
+    /// One completion, streamed and collected. A stream that sends nothing
+    /// for longer than the idle timeout fails with [`LlmError::Timeout`].
     pub async fn complete_streaming(&self, request: &ModelRequest) -> Result<ModelReply, LlmError> {
         let mut stream = self.stream(request).await?;
-        let mut reply = ModelReply { text: String::new(), model: request.model.clone(), usage: None };
-        while let Some(chunk) = stream.next().await {
+        let mut reply = ModelReply { text: String::new(), model: request.model.clone(), usage: None, fallback: false };
+        loop {
+            let next = tokio::time::timeout(self.stream_idle, stream.next()).await.map_err(|_| LlmError::Timeout)?;
+            let Some(chunk) = next else { break };
             let chunk = chunk?;
             reply.text.push_str(&chunk.text);
             if !chunk.model.is_empty() {

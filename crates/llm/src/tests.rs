@@ -112,3 +112,19 @@ async fn an_unreachable_provider_is_a_transport_error_without_the_key() {
     assert!(err.is_transient());
     assert!(!format!("{err} {err:?}").contains(KEY));
 }
+
+#[tokio::test]
+async fn a_stream_that_goes_quiet_times_out() {
+    let fake = FakeOpenAi::spawn().await.unwrap();
+    fake.latency(Duration::ZERO, Duration::from_secs(5));
+    let config = LlmConfig {
+        base_url: fake.base_url(),
+        stream: true,
+        stream_idle: Duration::from_millis(300),
+        ..LlmConfig::groq(KEY.to_owned().into())
+    };
+    let started = std::time::Instant::now();
+    let err = LlmClient::new(&config).unwrap().oneshot(request("slow words here")).await.unwrap_err();
+    assert_eq!(err, LlmError::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}

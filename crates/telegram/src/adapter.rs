@@ -152,10 +152,49 @@ async fn send(bot: &Tg, chat: ChatId, reply: &Reply) {
         {
             request = request.reply_markup(keyboard.clone());
         }
-        if let Err(err) = request.await {
+        if let Err(err) = send_with_retry(request).await {
             tracing::warn!(chat = chat.0, error = %err, "sending a reply failed");
             return;
         }
+    }
+}
+
+/// Attempts for one message when the Bot API fails on its side.
+const SEND_ATTEMPTS: u32 = 3;
+
+/// Sends one message. Throttle already waits out `retry_after`; a Bot API
+/// 5xx (after teloxide's own 10 s pause) or a refused connection means the
+/// message was not taken, so it is sent again, twice at most. Errors that
+/// may mean it was delivered (a timeout mid-request) are not retried, so a
+/// reply is never sent twice.
+async fn send_with_retry<R>(request: R) -> Result<Message, RequestError>
+where
+    R: teloxide::requests::Request<Payload = teloxide::payloads::SendMessage, Err = RequestError> + Clone,
+{
+    let mut attempt = 1;
+    loop {
+        match request.clone().send().await {
+            Err(err) if attempt < SEND_ATTEMPTS && not_taken(&err) => {
+                tracing::warn!(error = %err, attempt, "the Bot API did not take a reply; sending it again");
+                tokio::time::sleep(Duration::from_secs(u64::from(attempt))).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// The Bot API's server errors carry only a description (teloxide keeps no
+/// status code); these are the ones Telegram and its proxies send for 5xx.
+const SERVER_ERRORS: &[&str] = &["Internal Server Error", "Bad Gateway", "Service Unavailable", "Gateway Timeout"];
+
+fn not_taken(err: &RequestError) -> bool {
+    match err {
+        RequestError::Api(teloxide::ApiError::Unknown(description)) => {
+            SERVER_ERRORS.iter().any(|known| description.starts_with(known))
+        }
+        RequestError::Network(err) => err.is_connect(),
+        _ => false,
     }
 }
 

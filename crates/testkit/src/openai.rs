@@ -80,6 +80,8 @@ pub struct JournalEntry {
     pub authorization: Option<String>,
     /// The JSON body (`null` for GET).
     pub body: Value,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl JournalEntry {
@@ -116,6 +118,7 @@ struct Settings {
     rules: Vec<Rule>,
     faults: VecDeque<Fault>,
     down: Option<Fault>,
+    down_models: std::collections::HashMap<String, Fault>,
     first_byte: Duration,
     per_chunk: Duration,
     models: Vec<String>,
@@ -189,6 +192,16 @@ impl FakeOpenAi {
         self.shared.lock().down = fault;
     }
 
+    /// Makes every chat request for `model` fail with `fault` until called
+    /// with `None`: one model is down, the others answer.
+    pub fn set_model_down(&self, model: &str, fault: Option<Fault>) {
+        let mut settings = self.shared.lock();
+        match fault {
+            Some(fault) => settings.down_models.insert(model.to_owned(), fault),
+            None => settings.down_models.remove(model),
+        };
+    }
+
     /// Sets the models `/v1/models` lists.
     pub fn set_models(&self, models: &[&str]) {
         self.shared.lock().models = models.iter().map(|m| (*m).to_owned()).collect();
@@ -239,6 +252,7 @@ async fn models(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respon
             path: "/v1/models".to_owned(),
             authorization: auth(&headers),
             body: Value::Null,
+            at: std::time::Instant::now(),
         });
         (settings.down.clone(), settings.models.clone())
     };
@@ -263,7 +277,12 @@ async fn completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return error_body(StatusCode::BAD_REQUEST, "could not parse the JSON body", "invalid_request_error");
     };
-    let entry = JournalEntry { path: "/v1/chat/completions".to_owned(), authorization: auth(&headers), body };
+    let entry = JournalEntry {
+        path: "/v1/chat/completions".to_owned(),
+        authorization: auth(&headers),
+        body,
+        at: std::time::Instant::now(),
+    };
     let model = entry.model().to_owned();
     let last_user =
         entry.messages().into_iter().rev().find(|(role, _)| role == "user").map(|(_, text)| text).unwrap_or_default();
@@ -272,7 +291,11 @@ async fn completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     let (fault, reply, first_byte, per_chunk) = {
         let mut settings = shared.lock();
         settings.journal.push(entry);
-        let fault = settings.faults.pop_front().or_else(|| settings.down.clone());
+        let fault = settings
+            .faults
+            .pop_front()
+            .or_else(|| settings.down.clone())
+            .or_else(|| settings.down_models.get(&model).cloned());
         let reply = settings
             .rules
             .iter()

@@ -52,6 +52,10 @@ fn bad_values_name_the_setting() {
         ("LLM_BASE_URL", "ftp://x"),
         ("LOG_FORMAT", "xml"),
         ("LLM_STREAM", "maybe"),
+        ("BREAKER_FAILURE_RATE", "1.5"),
+        ("LLM_DEADLINE_SECS", "0"),
+        ("AI_RATE_LIMIT_PER_MINUTE", "0"),
+        ("LLM_MAX_ATTEMPTS", "11"),
     ] {
         let err = Config::load(&env(&[(name, value)])).unwrap_err().to_string();
         assert!(err.starts_with(&format!("{name}: ")), "{err}");
@@ -77,4 +81,19 @@ fn secrets_do_not_show_in_debug_output() {
     let config = Config::load(&env(&[("TELEGRAM_BOT_TOKEN", "123:sekrit"), ("LLM_API_KEY", "gsk-sekrit")])).unwrap();
     let debug = format!("{config:?}");
     assert!(!debug.contains("sekrit"), "{debug}");
+}
+
+#[test]
+fn resilience_settings_are_read() {
+    let config = Config::load(&env(&[
+        ("LLM_FALLBACK_MODELS", " llama-3.3-70b-versatile, ,gemma2-9b-it "),
+        ("BREAKER_OPEN_SECS", "2.5"),
+        ("LLM_TIMEOUT_SECS", "4"),
+    ]))
+    .unwrap();
+    let resilience = config.resilience;
+    assert_eq!(resilience.fallback_models, ["llama-3.3-70b-versatile", "gemma2-9b-it"]);
+    assert_eq!(resilience.breaker.open_wait, Duration::from_millis(2500));
+    assert_eq!(resilience.attempt_timeout, Duration::from_secs(4));
+    assert_eq!(resilience.retry.max_attempts, 3);
 }

@@ -15,7 +15,12 @@ fn model(answer: &'static str) -> (ModelService, Journal) {
             if answer == "FAIL" {
                 return Err::<ModelReply, BoxError>("provider down".into());
             }
-            Ok(ModelReply { text: answer.to_owned(), model: request.model, usage: None })
+            Ok(ModelReply {
+                text: answer.to_owned(),
+                model: request.model,
+                usage: None,
+                fallback: answer.contains("backup"),
+            })
         }
     });
     (ModelService::new(service), journal)
@@ -123,4 +128,36 @@ async fn commands_answer_as_the_spec_says() {
         assistant.clone().oneshot(request).await.unwrap().to_plain(),
         "I work with text — send me the fan's message.\n"
     );
+}
+
+#[tokio::test]
+async fn a_fallback_model_says_so_in_one_line() {
+    let (model, _) = model("1. backup one\n2. backup two\n3. backup three");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    let reply = send(&assistant, "/reply hi").await;
+    assert_eq!(reply.drafts().count(), 3);
+    let notes: Vec<_> = reply.parts.iter().filter(|part| matches!(part, Part::Note(_))).collect();
+    assert_eq!(notes.len(), 1);
+}
+
+#[tokio::test]
+async fn a_throttled_user_hears_once_then_nothing_and_a_busy_muse_drafts_offline() {
+    let refusals = Arc::new(Mutex::new(vec![
+        ModelRefusal::Busy,
+        ModelRefusal::UserLimited { wait: std::time::Duration::from_millis(5200), notify: false },
+        ModelRefusal::UserLimited { wait: std::time::Duration::from_millis(5200), notify: true },
+    ]));
+    let service = service_fn(move |_: ModelRequest| {
+        let refusal = refusals.lock().unwrap().pop().unwrap();
+        async move { Err::<ModelReply, BoxError>(Box::new(refusal)) }
+    });
+    let assistant = Assistant::new(AssistantConfig::default(), Some(ModelService::new(service)));
+    assert_eq!(
+        send(&assistant, "/reply a").await.to_plain(),
+        "You're sending messages faster than I can write. Try again in 6 s.\n"
+    );
+    assert!(send(&assistant, "/reply b").await.is_empty());
+    let busy = send(&assistant, "/reply c").await;
+    assert_eq!(busy.drafts().count(), 3);
+    assert!(busy.to_plain().contains("quota"));
 }
