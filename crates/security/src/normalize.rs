@@ -1,0 +1,287 @@
+//! Normalizing text for matching against term lists.
+//!
+//! Bypass spellings are undone before matching: case, Unicode compatibility
+//! forms (NFKC), Cyrillic look-alike letters inside Latin words, leetspeak
+//! (`dr1nk`), separators inside words (`m.e.e.t`, `m e e t`, `e-mail`) and
+//! stretched letters (`meeeeet`). Matching is by whole words, so `therapist`
+//! never matches `rapist` and `Scunthorpe` is just a town.
+//!
+//! Every token keeps the byte range of the original text it came from, so a
+//! finding can say where it is.
+
+use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// A normalized word and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// The normalized spellings this word may stand for (leetspeak `1` can be
+    /// `i` or `l`), the first being the main one.
+    pub forms: Vec<String>,
+    /// Whether the word had a letter repeated three times or more.
+    pub stretched: bool,
+    /// Its bytes in the original text.
+    pub span: Range<usize>,
+}
+
+/// Characters that may stand for letters inside a word.
+fn leet(c: char) -> Option<&'static [char]> {
+    Some(match c {
+        '0' => &['o'],
+        '1' => &['i', 'l'],
+        '3' => &['e'],
+        '4' => &['a'],
+        '5' => &['s'],
+        '7' => &['t'],
+        '8' => &['b'],
+        '@' => &['a'],
+        '$' => &['s'],
+        '!' => &['i'],
+        '|' => &['l'],
+        _ => return None,
+    })
+}
+
+/// Cyrillic letters that look like Latin ones.
+fn latin_lookalike(c: char) -> Option<char> {
+    Some(match c {
+        'а' => 'a',
+        'е' => 'e',
+        'о' => 'o',
+        'р' => 'p',
+        'с' => 'c',
+        'у' => 'y',
+        'х' => 'x',
+        'і' => 'i',
+        'к' => 'k',
+        'м' => 'm',
+        'т' => 't',
+        'в' => 'b',
+        'н' => 'h',
+        _ => return None,
+    })
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\'' || c == '’' || leet(c).is_some()
+}
+
+/// Separators that may split a word without a space: `m.e.e.t`, `e-mail`.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '.' | '-' | '_' | '*' | '/' | '\\' | '~' | '+' | '·' | '•' | ',' | ':')
+}
+
+/// Collapses runs of 3 or more of one character to 2; says whether any was.
+fn squeeze(word: &str, keep: usize) -> (String, bool) {
+    let mut out = String::with_capacity(word.len());
+    let mut stretched = false;
+    let mut last = None;
+    let mut run = 0;
+    for c in word.chars() {
+        if Some(c) == last {
+            run += 1;
+        } else {
+            last = Some(c);
+            run = 1;
+        }
+        if run > keep {
+            stretched |= run >= 3;
+            continue;
+        }
+        out.push(c);
+    }
+    (out, stretched)
+}
+
+/// Collapses every run of one character to one (`meeeet` -> `met`): used to
+/// compare a stretched word with a term squeezed the same way.
+pub fn squeeze_all(word: &str) -> String {
+    squeeze(word, 1).0
+}
+
+/// Lowercase, NFKC, look-alikes, leetspeak, no apostrophes, stretched
+/// letters at most doubled. Idempotent.
+pub fn normalize_word(raw: &str) -> Vec<String> {
+    let lower: String = raw.nfkc().flat_map(char::to_lowercase).filter(|c| *c != '\'' && *c != '’').collect();
+    let has_latin = lower.chars().any(|c| c.is_ascii_alphabetic());
+    let has_letter = lower.chars().any(char::is_alphabetic);
+    let mut forms = vec![String::new()];
+    for c in lower.chars() {
+        let c = if has_latin { latin_lookalike(c).unwrap_or(c) } else { c };
+        match leet(c) {
+            // Digits and symbols stand for letters only inside words with letters.
+            Some(options) if has_letter => {
+                let mut next = Vec::with_capacity(forms.len() * options.len());
+                for form in &forms {
+                    for option in options {
+                        let mut form = form.clone();
+                        form.push(*option);
+                        next.push(form);
+                    }
+                }
+                next.truncate(4);
+                forms = next;
+            }
+            _ => forms.iter_mut().for_each(|form| form.push(c)),
+        }
+    }
+    forms.into_iter().map(|form| squeeze(&form, 2).0).filter(|form| !form.is_empty()).collect()
+}
+
+struct Raw {
+    span: Range<usize>,
+    /// Only joiners (no whitespace) between this word and the one before.
+    joined_to_previous: bool,
+}
+
+fn raw_words(text: &str) -> Vec<Raw> {
+    let mut words: Vec<Raw> = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut gap_has_space = false;
+    let mut gap_only_joiners = true;
+    let mut gap_len = 0usize;
+    for (i, c) in text.char_indices() {
+        if is_word_char(c) {
+            if start.is_none() {
+                start = Some(i);
+            }
+            continue;
+        }
+        if let Some(s) = start.take() {
+            words.push(Raw { span: s..i, joined_to_previous: false });
+            let last = words.len() - 1;
+            words[last].joined_to_previous = last > 0 && gap_only_joiners && gap_len > 0 && !gap_has_space;
+            gap_has_space = false;
+            gap_only_joiners = true;
+            gap_len = 0;
+        }
+        gap_len += 1;
+        gap_has_space |= c.is_whitespace();
+        gap_only_joiners &= is_joiner(c);
+    }
+    if let Some(s) = start {
+        let joined = !words.is_empty() && gap_only_joiners && gap_len > 0 && !gap_has_space;
+        words.push(Raw { span: s..text.len(), joined_to_previous: joined });
+    }
+    words
+}
+
+/// The words of a text, normalized.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens {
+    /// Every word, in order.
+    pub words: Vec<Token>,
+    /// Words that separators split (`m.e.e.t`, `e-mail`, `d r i n k`),
+    /// joined back into one token spanning the pieces.
+    pub joined: Vec<Token>,
+}
+
+/// The words of `text`, normalized, each with its span.
+pub fn tokens(text: &str) -> Tokens {
+    let raw = raw_words(text);
+    let words: Vec<Token> = raw.iter().map(|w| token(text, w.span.clone())).collect();
+    let mut extra = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        // Pieces glued by joiners: "m.e.e.t", "e-mail", "dr_ink".
+        let mut j = i + 1;
+        while j < raw.len() && raw[j].joined_to_previous {
+            j += 1;
+        }
+        if j - i >= 2 {
+            extra.push(joined(text, &raw[i..j]));
+            i = j;
+            continue;
+        }
+        // Three or more single characters split by single spaces: "m e e t".
+        let single = |w: &Raw| text[w.span.clone()].chars().count() == 1;
+        let mut j = i;
+        while j < raw.len() && single(&raw[j]) && (j == i || single_space_before(text, &raw[j])) {
+            j += 1;
+        }
+        if j - i >= 3 {
+            extra.push(joined(text, &raw[i..j]));
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    Tokens { words, joined: extra }
+}
+
+fn single_space_before(text: &str, word: &Raw) -> bool {
+    word.span.start >= 1 && text[..word.span.start].ends_with(' ') && !text[..word.span.start - 1].ends_with(' ')
+}
+
+fn token(text: &str, span: Range<usize>) -> Token {
+    let raw = &text[span.clone()];
+    let stretched = squeeze(&raw.to_lowercase(), 2).1;
+    Token { forms: normalize_word(raw), stretched, span }
+}
+
+fn joined(text: &str, pieces: &[Raw]) -> Token {
+    let glued: String = pieces.iter().map(|w| &text[w.span.clone()]).collect();
+    let span = pieces[0].span.start..pieces[pieces.len() - 1].span.end;
+    let stretched = squeeze(&glued.to_lowercase(), 2).1;
+    Token { forms: normalize_word(&glued), stretched, span }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        let tokens = tokens(text);
+        tokens.words.iter().chain(&tokens.joined).map(|t| t.forms[0].clone()).collect()
+    }
+
+    #[test]
+    fn undoes_bypass_spellings() {
+        assert_eq!(normalize_word("DR1NK")[0], "drink");
+        assert_eq!(normalize_word("m33t")[0], "meet");
+        assert_eq!(normalize_word("ca$h")[0], "cash");
+        assert_eq!(normalize_word("meeeeeet")[0], "meet");
+        assert_eq!(normalize_word("Let's")[0], "lets");
+        assert_eq!(normalize_word("ｍｅｅｔ")[0], "meet");
+        assert_eq!(normalize_word("mееt")[0], "meet", "Cyrillic е inside a Latin word");
+        assert_eq!(normalize_word("встреча")[0], "встреча", "Cyrillic words stay Cyrillic");
+        assert_eq!(normalize_word("2024")[0], "2024", "numbers stay numbers");
+        assert!(normalize_word("1ick").contains(&"lick".to_owned()));
+    }
+
+    #[test]
+    fn joins_words_split_by_separators() {
+        assert!(words("let's m.e.e.t up").contains(&"meet".to_owned()));
+        assert!(words("d r i n k with me").contains(&"drink".to_owned()));
+        assert!(words("my e-mail").contains(&"email".to_owned()));
+        assert!(!words("I am a girl").contains(&"iama".to_owned()), "real one-letter words are not glued");
+    }
+
+    #[test]
+    fn spans_point_into_the_original_text() {
+        let text = "hi M.E.E.T me";
+        let glued = tokens(text).joined.into_iter().find(|t| t.forms[0] == "meet").unwrap();
+        assert_eq!(&text[glued.span], "M.E.E.T");
+    }
+
+    proptest! {
+        #[test]
+        fn normalizing_is_idempotent(word in "\\PC{0,30}") {
+            for form in normalize_word(&word) {
+                let again = normalize_word(&form);
+                prop_assert!(again.contains(&form), "{form:?} -> {again:?}");
+            }
+        }
+
+        #[test]
+        fn spans_are_valid_and_never_panic(text in "\\PC{0,200}") {
+            let tokens = tokens(&text);
+            for token in tokens.words.iter().chain(&tokens.joined) {
+                prop_assert!(text.get(token.span.clone()).is_some());
+            }
+        }
+    }
+}
