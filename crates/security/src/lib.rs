@@ -19,10 +19,12 @@
 //! ```
 
 pub mod guard;
+pub mod injection;
 pub mod normalize;
 pub mod sanitize;
 pub mod terms;
 
 pub use guard::{Finding, Guard};
+pub use injection::{Screening, Thresholds, Verdict, screen};
 pub use sanitize::{TooLong, sanitize, validate};
 pub use terms::{TermList, Tier};

@@ -19,6 +19,9 @@ pub struct Token {
     /// The normalized spellings this word may stand for (leetspeak `1` can be
     /// `i` or `l`), the first being the main one.
     pub forms: Vec<String>,
+    /// The word lowercased and NFKC-normalized, without leetspeak or
+    /// squeezing (`base64` stays `base64`).
+    pub plain: String,
     /// Whether the word had a letter repeated three times or more.
     pub stretched: bool,
     /// Its bytes in the original text.
@@ -135,6 +138,17 @@ struct Raw {
     joined_to_previous: bool,
 }
 
+/// `EVERYTHING!!!` is a word and an exclamation, not leetspeak: symbols
+/// that stand for letters only do so inside a word.
+fn trim_symbols(text: &str, span: Range<usize>) -> Range<usize> {
+    let word = &text[span.clone()];
+    let edge = |c: char| matches!(c, '!' | '|' | '\'' | '’');
+    let trimmed_start = word.trim_start_matches(edge);
+    let start = span.start + (word.len() - trimmed_start.len());
+    let trimmed = trimmed_start.trim_end_matches(|c: char| edge(c) || c == '@' || c == '$');
+    if trimmed.is_empty() { span } else { start..start + trimmed.len() }
+}
+
 fn raw_words(text: &str) -> Vec<Raw> {
     let mut words: Vec<Raw> = Vec::new();
     let mut start: Option<usize> = None;
@@ -149,7 +163,7 @@ fn raw_words(text: &str) -> Vec<Raw> {
             continue;
         }
         if let Some(s) = start.take() {
-            words.push(Raw { span: s..i, joined_to_previous: false });
+            words.push(Raw { span: trim_symbols(text, s..i), joined_to_previous: false });
             let last = words.len() - 1;
             words[last].joined_to_previous = last > 0 && gap_only_joiners && gap_len > 0 && !gap_has_space;
             gap_has_space = false;
@@ -162,7 +176,7 @@ fn raw_words(text: &str) -> Vec<Raw> {
     }
     if let Some(s) = start {
         let joined = !words.is_empty() && gap_only_joiners && gap_len > 0 && !gap_has_space;
-        words.push(Raw { span: s..text.len(), joined_to_previous: joined });
+        words.push(Raw { span: trim_symbols(text, s..text.len()), joined_to_previous: joined });
     }
     words
 }
@@ -180,7 +194,8 @@ pub struct Tokens {
 /// The words of `text`, normalized, each with its span.
 pub fn tokens(text: &str) -> Tokens {
     let raw = raw_words(text);
-    let words: Vec<Token> = raw.iter().map(|w| token(text, w.span.clone())).collect();
+    // A lone apostrophe normalizes to nothing: it is not a word.
+    let words: Vec<Token> = raw.iter().map(|w| token(text, w.span.clone())).filter(|t| !t.forms.is_empty()).collect();
     let mut extra = Vec::new();
     let mut i = 0;
     while i < raw.len() {
@@ -207,6 +222,7 @@ pub fn tokens(text: &str) -> Tokens {
         }
         i += 1;
     }
+    extra.retain(|t| !t.forms.is_empty());
     Tokens { words, joined: extra }
 }
 
@@ -217,14 +233,18 @@ fn single_space_before(text: &str, word: &Raw) -> bool {
 fn token(text: &str, span: Range<usize>) -> Token {
     let raw = &text[span.clone()];
     let stretched = squeeze(&raw.to_lowercase(), 2).1;
-    Token { forms: normalize_word(raw), stretched, span }
+    Token { forms: normalize_word(raw), plain: plain(raw), stretched, span }
+}
+
+fn plain(raw: &str) -> String {
+    raw.nfkc().flat_map(char::to_lowercase).filter(|c| *c != '\'' && *c != '’').collect()
 }
 
 fn joined(text: &str, pieces: &[Raw]) -> Token {
     let glued: String = pieces.iter().map(|w| &text[w.span.clone()]).collect();
     let span = pieces[0].span.start..pieces[pieces.len() - 1].span.end;
     let stretched = squeeze(&glued.to_lowercase(), 2).1;
-    Token { forms: normalize_word(&glued), stretched, span }
+    Token { forms: normalize_word(&glued), plain: plain(&glued), stretched, span }
 }
 
 #[cfg(test)]
@@ -281,6 +301,7 @@ mod tests {
             let tokens = tokens(&text);
             for token in tokens.words.iter().chain(&tokens.joined) {
                 prop_assert!(text.get(token.span.clone()).is_some());
+                prop_assert!(!token.forms.is_empty());
             }
         }
     }
