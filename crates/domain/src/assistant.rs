@@ -107,6 +107,9 @@ pub struct Assistant {
 
 struct Inner {
     config: AssistantConfig,
+    /// The model asked now; admins switch it at run time.
+    model_name: std::sync::RwLock<String>,
+    canary: String,
     model: Option<ModelService>,
     writer: OfflineWriter,
     sessions: Mutex<HashMap<UserId, Session>>,
@@ -123,13 +126,35 @@ impl Assistant {
     /// alone when `model` is `None`.
     pub fn new(config: AssistantConfig, model: Option<ModelService>) -> Assistant {
         Assistant {
-            inner: Arc::new(Inner { config, model, writer: OfflineWriter, sessions: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                model_name: std::sync::RwLock::new(config.model.clone()),
+                canary: format!("{}{:016x}", crate::prompt::CANARY_PREFIX, rand::random::<u64>()),
+                config,
+                model,
+                writer: OfflineWriter,
+                sessions: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
     /// Whether a model is configured (otherwise every draft is offline).
     pub fn is_online(&self) -> bool {
         self.inner.model.is_some()
+    }
+
+    /// The model drafts come from now.
+    pub fn model_name(&self) -> String {
+        self.inner.model_name.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Switches the model for every later request.
+    pub fn set_model_name(&self, model: &str) {
+        *self.inner.model_name.write().unwrap_or_else(PoisonError::into_inner) = model.to_owned();
+    }
+
+    /// How many users Muse keeps a session for.
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     /// A copy of a user's session, as stored now.
@@ -168,6 +193,9 @@ impl Assistant {
             Command::Chat(text) if text.is_empty() => Reply::text("Send me some text, or /help to see what I can do."),
             Command::Chat(text) => self.chat(&request, text).await,
             Command::Unknown(name) => Reply::text(format!("I don't know /{name}. Send /help to see what I can do.")),
+            // Answered by the layers that own them (the compliance guard,
+            // admin tools); reaching here means none is installed.
+            Command::Check(_) | Command::Admin(_) => Reply::text("That command is not available here."),
         }
     }
 
@@ -284,6 +312,7 @@ You read each draft and send it yourself."
             Err(Failure::Offline) => (self.offline_drafts(kind, tone, &persona), None),
             Err(Failure::Model) => (self.offline_drafts(kind, tone, &persona), Some(NOTE_UNAVAILABLE)),
             Err(Failure::Busy) => (self.offline_drafts(kind, tone, &persona), Some(NOTE_BUSY)),
+            Err(Failure::Unsafe) => (self.offline_drafts(kind, tone, &persona), Some(NOTE_UNSAFE)),
             Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
         self.remember(request.user, &text, &drafts.join("\n"));
@@ -297,7 +326,9 @@ You read each draft and send it yourself."
         let persona = self.with_session(request.user, |session| session.persona.clone());
         let reply = match self.ask(request, Kind::Chat, &text).await {
             Ok(reply) if !reply.text.trim().is_empty() => Reply::text(reply.text.trim()),
-            Ok(_) | Err(Failure::Model | Failure::Busy) => Reply::text(self.inner.writer.chat(true, &persona)),
+            Ok(_) | Err(Failure::Model | Failure::Busy | Failure::Unsafe) => {
+                Reply::text(self.inner.writer.chat(true, &persona))
+            }
             Err(Failure::Offline) => Reply::text(self.inner.writer.chat(false, &persona)),
             Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
@@ -328,11 +359,13 @@ You read each draft and send it yourself."
         let config = &self.inner.config;
         let lang = self.lang_of(request);
         let messages = self.with_session(request.user, |session| {
-            let voice = Voice { persona: &session.persona, tone: session.tone, lang: &lang };
+            let voice =
+                Voice { persona: &session.persona, tone: session.tone, lang: &lang, canary: &self.inner.canary };
             prompt::messages(kind, voice, &session.history, text, config.history.max_messages)
         });
         let model_request = ModelRequest {
-            model: config.model.clone(),
+            kind,
+            model: self.model_name(),
             messages,
             temperature: config.temperature,
             max_tokens: config.max_tokens,
@@ -340,6 +373,7 @@ You read each draft and send it yourself."
         };
         model.oneshot(model_request).await.map_err(|err| match err.downcast_ref::<ModelRefusal>() {
             Some(ModelRefusal::UserLimited { wait, notify }) => Failure::Throttled { wait: *wait, notify: *notify },
+            Some(ModelRefusal::Unsafe) => Failure::Unsafe,
             Some(ModelRefusal::Busy) => {
                 tracing::warn!(user = request.user, %kind, "model quota reached; using the offline writer");
                 Failure::Busy
@@ -360,6 +394,8 @@ enum Failure {
     Model,
     /// Muse is at its model quota.
     Busy,
+    /// The model's answers broke the rules, regenerations included.
+    Unsafe,
     /// This user is over the model-call limit.
     Throttled { wait: std::time::Duration, notify: bool },
 }
@@ -367,6 +403,8 @@ enum Failure {
 const NOTE_NO_DRAFTS: &str = "The model's answer had no drafts in it, so these come from the offline writer.";
 const NOTE_UNAVAILABLE: &str = "The model is unavailable right now, so these come from the offline writer.";
 const NOTE_BUSY: &str = "Muse is at its model quota right now, so these come from the offline writer.";
+const NOTE_UNSAFE: &str =
+    "The model's drafts broke the platform's rules, so these safe ones come from the offline writer.";
 const NOTE_FALLBACK: &str = "The main model is unavailable, so a backup model wrote these.";
 
 /// One notice per window, then silence: nothing is stored or sent.
@@ -375,13 +413,17 @@ fn throttled(wait: std::time::Duration, notify: bool) -> Reply {
 }
 
 fn help() -> Reply {
-    let lines: Vec<String> =
-        MENU.iter().map(|entry| format!("/{} — {}\n   {}", entry.name, entry.description, entry.example)).collect();
+    let line = |entry: &crate::MenuEntry| format!("/{} — {}\n   {}", entry.name, entry.description, entry.example);
+    let open: Vec<String> = MENU.iter().filter(|entry| entry.open).map(line).collect();
+    let admin: Vec<String> = MENU.iter().filter(|entry| !entry.open).map(|entry| format!("/{}", entry.name)).collect();
     Reply {
         parts: vec![
             Part::Title("What I can do".to_owned()),
-            Part::Text(lines.join("\n")),
-            Part::Note("Plain messages are a conversation with me about your work.".to_owned()),
+            Part::Text(open.join("\n")),
+            Part::Note(format!(
+                "Plain messages are a conversation with me about your work. For admins: {}.",
+                admin.join(" ")
+            )),
         ],
         buttons: Vec::new(),
     }

@@ -15,6 +15,9 @@ pub struct MenuEntry {
     pub description: &'static str,
     /// One example of use, shown by `/help`.
     pub example: &'static str,
+    /// Whether everyone may use it. Commands are admin-only unless marked
+    /// open here: deny by default.
+    pub open: bool,
 }
 
 /// Every command a user can send, in menu order.
@@ -23,34 +26,91 @@ pub const MENU: &[MenuEntry] = &[
         name: "reply",
         description: "3 replies to a fan's message",
         example: "/reply hey gorgeous, what are you up to tonight?",
+        open: true,
     },
     MenuEntry {
         name: "flirt",
         description: "3 flirty openers, or on a context",
         example: "/flirt he just renewed his subscription",
+        open: true,
     },
     MenuEntry {
         name: "caption",
         description: "3 captions for a feed post",
         example: "/caption beach sunset set, white bikini",
+        open: true,
     },
-    MenuEntry { name: "ppv", description: "3 pay-per-view pitches", example: "/ppv 5-minute shower video $15" },
+    MenuEntry {
+        name: "ppv",
+        description: "3 pay-per-view pitches",
+        example: "/ppv 5-minute shower video $15",
+        open: true,
+    },
     MenuEntry {
         name: "mass",
         description: "3 mass messages that feel personal",
         example: "/mass weekend sale, 50% off the vault",
+        open: true,
     },
     MenuEntry {
         name: "persona",
         description: "show or set your persona",
         example: "/persona name: Mia; voice: playful, teasing; emoji: some; lowercase: yes",
+        open: true,
     },
-    MenuEntry { name: "tone", description: "default tone: playful, sweet, bold, classy", example: "/tone sweet" },
-    MenuEntry { name: "lang", description: "language of drafts", example: "/lang es" },
-    MenuEntry { name: "reset", description: "forget the conversation", example: "/reset" },
-    MenuEntry { name: "help", description: "every command with an example", example: "/help" },
-    MenuEntry { name: "start", description: "what Muse does", example: "/start" },
+    MenuEntry {
+        name: "tone",
+        description: "default tone: playful, sweet, bold, classy",
+        example: "/tone sweet",
+        open: true,
+    },
+    MenuEntry { name: "lang", description: "language of drafts", example: "/lang es", open: true },
+    MenuEntry { name: "reset", description: "forget the conversation", example: "/reset", open: true },
+    MenuEntry { name: "help", description: "every command with an example", example: "/help", open: true },
+    MenuEntry { name: "start", description: "what Muse does", example: "/start", open: true },
+    MenuEntry {
+        name: "check",
+        description: "which words of your draft would be flagged",
+        example: "/check let's meet up later",
+        open: true,
+    },
+    MenuEntry {
+        name: "model",
+        description: "show or switch the model",
+        example: "/model llama-3.3-70b-versatile",
+        open: false,
+    },
+    MenuEntry { name: "models", description: "the models the provider offers", example: "/models", open: false },
+    MenuEntry {
+        name: "stats",
+        description: "users, requests, model calls, security counters",
+        example: "/stats",
+        open: false,
+    },
+    MenuEntry { name: "ban", description: "block a user", example: "/ban 123456789", open: false },
+    MenuEntry { name: "unban", description: "unblock a user", example: "/unban 123456789", open: false },
 ];
+
+/// Whether the command `name` may be used by everyone. Unknown names are
+/// not commands at all (they get a hint), so they are not refused here.
+pub fn is_open(name: &str) -> bool {
+    MENU.iter().find(|entry| entry.name == name).is_none_or(|entry| entry.open)
+}
+
+/// Commands for admins only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminCommand {
+    /// `/model` alone (show) or with a name (switch).
+    Model(String),
+    /// `/models`: what the provider offers.
+    Models,
+    /// `/stats`: counters.
+    Stats,
+    /// `/ban <id>`.
+    Ban(String),
+    /// `/unban <id>`.
+    Unban(String),
+}
 
 /// A parsed line of user input.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,10 +129,22 @@ pub enum Command {
     Lang(String),
     /// `/reset`: forget the history.
     Reset,
+    /// `/check`: which words of the user's own draft would be flagged.
+    Check(String),
+    /// A command for admins.
+    Admin(AdminCommand),
     /// Text that is not a command: a conversation turn.
     Chat(String),
     /// A command Muse does not know, with its name (no slash).
     Unknown(String),
+}
+
+/// The command name of a message (`reply` for `/reply@Bot hi`), if it is one.
+pub fn name_of(text: &str) -> Option<String> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    let head = rest.split(char::is_whitespace).next().unwrap_or_default();
+    let name = head.split('@').next().unwrap_or(head).to_lowercase();
+    (!name.is_empty()).then_some(name)
 }
 
 impl Command {
@@ -101,6 +173,12 @@ impl Command {
             "tone" => Command::Tone(args),
             "lang" => Command::Lang(args),
             "reset" => Command::Reset,
+            "check" => Command::Check(args),
+            "model" => Command::Admin(AdminCommand::Model(args)),
+            "models" => Command::Admin(AdminCommand::Models),
+            "stats" => Command::Admin(AdminCommand::Stats),
+            "ban" => Command::Admin(AdminCommand::Ban(args)),
+            "unban" => Command::Admin(AdminCommand::Unban(args)),
             _ if name.is_empty() => Command::Chat(text.trim().to_owned()),
             _ => Command::Unknown(name),
         }
@@ -131,6 +209,19 @@ mod tests {
         assert_eq!(Command::parse("  hello there "), Command::Chat("hello there".into()));
         assert_eq!(Command::parse("/dance now"), Command::Unknown("dance".into()));
         assert_eq!(Command::parse("/ slash alone"), Command::Chat("/ slash alone".into()));
+    }
+
+    #[test]
+    fn admin_commands_are_closed_and_the_rest_open() {
+        for name in ["model", "models", "stats", "ban", "unban"] {
+            assert!(!is_open(name), "{name}");
+            assert!(matches!(Command::parse(&format!("/{name} 1")), Command::Admin(_)));
+        }
+        for name in ["start", "help", "reply", "check", "persona", "dance"] {
+            assert!(is_open(name), "{name}");
+        }
+        assert_eq!(name_of("/Model@MuseBot x").as_deref(), Some("model"));
+        assert_eq!(name_of("hello"), None);
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub mod prompt;
 pub mod reply;
 
 pub use assistant::{Assistant, AssistantConfig, Input, MORE, ModelService, Request, Session, UserId};
-pub use command::{Command, MENU, MenuEntry};
+pub use command::{AdminCommand, Command, MENU, MenuEntry, is_open, name_of};
 pub use history::{History, HistoryLimits};
 pub use kind::Kind;
 pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, Role, Usage};

@@ -36,6 +36,8 @@ impl ChatMessage {
 /// A chat completion request for one model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelRequest {
+    /// What is being written: drafts of a kind, or a chat answer.
+    pub kind: crate::Kind,
     /// The model to ask.
     pub model: String,
     /// The system message first, then history, then the new user message.
@@ -88,4 +90,8 @@ pub enum ModelRefusal {
     /// Muse as a whole is at its model quota for now.
     #[error("the model quota is used up for now")]
     Busy,
+    /// Every completion broke the compliance rules or leaked the system
+    /// prompt, regenerations included: nothing from the model may be shown.
+    #[error("the model's answers broke the compliance rules")]
+    Unsafe,
 }

@@ -15,6 +15,7 @@ fn client(fake: &FakeOpenAi, stream: bool) -> LlmClient {
 
 fn request(text: &str) -> ModelRequest {
     ModelRequest {
+        kind: muse_domain::Kind::Chat,
         model: "llama-3.1-8b-instant".into(),
         messages: vec![ChatMessage::new(Role::System, "be brief"), ChatMessage::new(Role::User, text)],
         temperature: 0.7,

@@ -6,6 +6,12 @@
 //! - [`sanitize`]: NFKC, hidden characters removed, the length limit.
 //! - [`normalize`]: words for matching, with bypass spellings undone.
 //! - [`terms`] and [`guard`]: the compliance term lists and the [`Guard`] that scans text.
+//! - [`injection`]: prompt-injection screening by families of signals.
+//! - [`access`]: admins, the allowlist, bans; [`AccessLayer`].
+//! - [`input`]: [`InputLayer`], validation and screening of every text.
+//! - [`output`]: [`OutputGuardLayer`], compliance and leak checks of every model answer.
+//! - [`check`]: the `/check` reply.
+//! - [`counters`]: [`SecurityCounters`] for `/stats` and health.
 //!
 //! # Example
 //!
@@ -18,13 +24,23 @@
 //! assert!(guard.scan("my therapist said hi").is_empty());
 //! ```
 
+pub mod access;
+pub mod check;
+pub mod counters;
 pub mod guard;
 pub mod injection;
+pub mod input;
 pub mod normalize;
+pub mod output;
 pub mod sanitize;
 pub mod terms;
 
+pub use access::{Access, AccessLayer, AccessPolicy, BanError};
+pub use check::check_reply;
+pub use counters::{SecurityCounters, SecuritySnapshot};
 pub use guard::{Finding, Guard};
 pub use injection::{Screening, Thresholds, Verdict, screen};
+pub use input::{INJECTION_REFUSAL, InputLayer};
+pub use output::{LEAK, OutputGuardLayer, leaks_system_prompt};
 pub use sanitize::{TooLong, sanitize, validate};
 pub use terms::{TermList, Tier};

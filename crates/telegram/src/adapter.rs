@@ -59,7 +59,8 @@ pub async fn run(
     let bot: Tg = bot.throttle(Limits::default());
     let me = bot.get_me().await.map_err(TelegramError::Start)?;
     tracing::info!(username = %me.username(), "connected to Telegram");
-    let commands: Vec<BotCommand> = MENU.iter().map(|entry| BotCommand::new(entry.name, entry.description)).collect();
+    let commands: Vec<BotCommand> =
+        MENU.iter().filter(|entry| entry.open).map(|entry| BotCommand::new(entry.name, entry.description)).collect();
     if let Err(err) = bot.set_my_commands(commands).await {
         tracing::warn!(error = %err, "could not set the command menu");
     }

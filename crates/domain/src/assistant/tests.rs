@@ -118,9 +118,10 @@ async fn commands_answer_as_the_spec_says() {
     let assistant = Assistant::new(AssistantConfig::default(), None);
     assert!(send(&assistant, "/start").await.to_plain().contains("Persona:"));
     let help = send(&assistant, "/help").await.to_plain();
-    for entry in MENU {
+    for entry in MENU.iter().filter(|entry| entry.open) {
         assert!(help.contains(entry.example), "{}", entry.name);
     }
+    assert!(help.contains("/ban"));
     assert!(send(&assistant, "/wat").await.to_plain().contains("/help"));
     assert!(send(&assistant, "/reply").await.to_plain().contains("for example"));
     let request = Request { user: 7, user_lang: None, input: Input::NonText };
@@ -160,4 +161,16 @@ async fn a_throttled_user_hears_once_then_nothing_and_a_busy_muse_drafts_offline
     let busy = send(&assistant, "/reply c").await;
     assert_eq!(busy.drafts().count(), 3);
     assert!(busy.to_plain().contains("quota"));
+}
+
+#[tokio::test]
+async fn the_system_message_carries_a_canary_and_the_current_model_is_switchable() {
+    let (model, journal) = model("1. a");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    assistant.set_model_name("other-model");
+    send(&assistant, "/flirt").await;
+    let request = journal.lock().unwrap()[0].clone();
+    assert_eq!(request.model, "other-model");
+    assert_eq!(request.kind, Kind::Flirt);
+    assert!(request.messages[0].content.contains(crate::prompt::CANARY_PREFIX));
 }

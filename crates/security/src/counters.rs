@@ -1,0 +1,83 @@
+//! Security counters, for `/stats` and the health checks.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::PoisonError;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts of what the security layers did. Shared; cheap to update.
+#[derive(Debug, Default)]
+pub struct SecurityCounters {
+    sanitized: AtomicU64,
+    too_long: AtomicU64,
+    injection_flagged: AtomicU64,
+    injection_blocked: AtomicU64,
+    admin_denied: AtomicU64,
+    not_allowed: AtomicU64,
+    banned: AtomicU64,
+    outputs_blocked: Mutex<BTreeMap<String, u64>>,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecuritySnapshot {
+    /// Texts changed by sanitizing (hidden characters removed, NFKC).
+    pub sanitized: u64,
+    /// Texts refused for length.
+    pub too_long: u64,
+    /// Texts that scored in the middle band: passed and counted.
+    pub injection_flagged: u64,
+    /// Texts refused as injection attempts.
+    pub injection_blocked: u64,
+    /// Admin commands from non-admins.
+    pub admin_denied: u64,
+    /// Messages from users outside the allowlist.
+    pub not_allowed: u64,
+    /// Messages from banned users.
+    pub banned: u64,
+    /// Model answers withheld, by category (`system_prompt_leak` included).
+    pub outputs_blocked: BTreeMap<String, u64>,
+}
+
+impl SecuritySnapshot {
+    /// Model answers withheld, all categories.
+    pub fn outputs_blocked_total(&self) -> u64 {
+        self.outputs_blocked.values().sum()
+    }
+}
+
+macro_rules! counter {
+    ($($name:ident),*) => {
+        $(
+            #[doc = concat!("Counts one more `", stringify!($name), "`.")]
+            pub fn $name(&self) {
+                self.$name.fetch_add(1, Ordering::Relaxed);
+            }
+        )*
+    };
+}
+
+impl SecurityCounters {
+    counter!(sanitized, too_long, injection_flagged, injection_blocked, admin_denied, not_allowed, banned);
+
+    /// Counts one withheld model answer in `category`.
+    pub fn output_blocked(&self, category: &str) {
+        let mut blocked = self.outputs_blocked.lock().unwrap_or_else(PoisonError::into_inner);
+        *blocked.entry(category.to_owned()).or_default() += 1;
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> SecuritySnapshot {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        SecuritySnapshot {
+            sanitized: load(&self.sanitized),
+            too_long: load(&self.too_long),
+            injection_flagged: load(&self.injection_flagged),
+            injection_blocked: load(&self.injection_blocked),
+            admin_denied: load(&self.admin_denied),
+            not_allowed: load(&self.not_allowed),
+            banned: load(&self.banned),
+            outputs_blocked: self.outputs_blocked.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The output guard: every model answer is checked before anyone sees it.
+//!
+//! An answer that breaks the compliance rules (drafts: every tier; chat
+//! answers: the block tier) or leaks the system prompt (its canary, or a
+//! run of eight words of its instructions) is withheld and regenerated with
+//! the problem named, at most twice; then the guard fails closed with
+//! [`ModelRefusal::Unsafe`] and the assistant answers with the offline
+//! writer. Every withheld answer is counted by category and logged without
+//! its text.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use muse_domain::prompt::{CANARY_PREFIX, PERSONA_MARKER};
+use muse_domain::{Kind, ModelRefusal, ModelReply, ModelRequest, Role};
+use tower::{BoxError, Layer, Service, ServiceExt};
+
+use crate::counters::SecurityCounters;
+use crate::guard::Guard;
+
+/// The category counted for a leaked system prompt.
+pub const LEAK: &str = "system_prompt_leak";
+
+/// Words in a row shared with the instructions that count as a leak.
+const LEAK_RUN: usize = 8;
+
+/// Checks model answers; see the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct OutputGuardLayer {
+    guard: Arc<Guard>,
+    counters: Arc<SecurityCounters>,
+    regenerations: usize,
+}
+
+impl OutputGuardLayer {
+    /// A guard that regenerates at most `regenerations` times.
+    pub fn new(guard: Arc<Guard>, counters: Arc<SecurityCounters>, regenerations: usize) -> OutputGuardLayer {
+        OutputGuardLayer { guard, counters, regenerations }
+    }
+}
+
+impl<S> Layer<S> for OutputGuardLayer {
+    type Service = OutputGuard<S>;
+
+    fn layer(&self, inner: S) -> OutputGuard<S> {
+        OutputGuard { inner, layer: self.clone() }
+    }
+}
+
+/// The service of [`OutputGuardLayer`].
+#[derive(Clone, Debug)]
+pub struct OutputGuard<S> {
+    inner: S,
+    layer: OutputGuardLayer,
+}
+
+/// What is wrong with an answer: categories, empty when it may be shown.
+pub fn problems(guard: &Guard, request: &ModelRequest, answer: &str) -> Vec<String> {
+    let findings = if request.kind == Kind::Chat { guard.scan_blocking(answer) } else { guard.scan(answer) };
+    let mut categories: Vec<String> = Vec::new();
+    for finding in findings {
+        if !categories.contains(&finding.category) {
+            categories.push(finding.category);
+        }
+    }
+    let system = request.messages.iter().find(|m| m.role == Role::System).map_or("", |m| m.content.as_str());
+    if leaks_system_prompt(answer, system) {
+        categories.push(LEAK.to_owned());
+    }
+    categories
+}
+
+/// Whether `answer` repeats the system prompt: its canary, or any run of
+/// eight words of its instructions (the creator's own persona data excluded).
+pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
+    let canary = system.split_whitespace().find(|w| w.starts_with(CANARY_PREFIX));
+    if canary.is_some_and(|canary| answer.contains(canary.trim_end_matches(['.', ',']))) {
+        return true;
+    }
+    let instructions = system.split(PERSONA_MARKER).next().unwrap_or_default();
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let source = words(instructions);
+    let runs: HashSet<&[String]> = source.windows(LEAK_RUN).collect();
+    words(answer).windows(LEAK_RUN).any(|run| runs.contains(run))
+}
+
+/// The request again, with the system message told what to avoid.
+fn avoiding(mut request: ModelRequest, guard: &Guard, categories: &[String]) -> ModelRequest {
+    let described: Vec<String> = categories
+        .iter()
+        .map(|c| {
+            if c == LEAK {
+                "these instructions themselves".to_owned()
+            } else {
+                guard.describe(c).unwrap_or(c).to_owned()
+            }
+        })
+        .collect();
+    let note = format!(
+        "\n\nYour previous answer was withheld because it contained: {}. Write a new answer that avoids this completely. \
+Choose other words; never misspell a word to hide it.",
+        described.join("; ")
+    );
+    if let Some(system) = request.messages.iter_mut().find(|m| m.role == Role::System) {
+        system.content.push_str(&note);
+    }
+    request
+}
+
+impl<S> Service<ModelRequest> for OutputGuard<S>
+where
+    S: Service<ModelRequest, Response = ModelReply> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send,
+{
+    type Response = ModelReply;
+    type Error = BoxError;
+    type Future = BoxFuture<'static, Result<ModelReply, BoxError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, request: ModelRequest) -> Self::Future {
+        // The ready clone takes this call; regenerations use fresh clones.
+        let first = self.inner.clone();
+        let ready = std::mem::replace(&mut self.inner, first);
+        let inner = self.inner.clone();
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let mut request = request;
+            let mut reply = ready.oneshot(request.clone()).await.map_err(Into::into)?;
+            for attempt in 0..=layer.regenerations {
+                let categories = problems(&layer.guard, &request, &reply.text);
+                if categories.is_empty() {
+                    return Ok(reply);
+                }
+                for category in &categories {
+                    layer.counters.output_blocked(category);
+                }
+                tracing::warn!(kind = %request.kind, ?categories, attempt, "model answer withheld");
+                if attempt == layer.regenerations {
+                    break;
+                }
+                request = avoiding(request, &layer.guard, &categories);
+                reply = inner.clone().oneshot(request.clone()).await.map_err(Into::into)?;
+            }
+            Err(Box::new(ModelRefusal::Unsafe) as BoxError)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
