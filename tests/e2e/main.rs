@@ -3,6 +3,8 @@
 
 /// Faults: the breaker, retries, deadlines, fallback models, rate limits, Bot API errors.
 mod resilience;
+/// Access, admin commands, validation, injection, the output guard, secrets.
+mod security;
 /// Telegram mode: commands, drafts, prompts, history, escaping, splitting.
 mod telegram;
 /// `muse-bot chat` and how the binary starts and refuses to start.

@@ -15,6 +15,7 @@ use governor::Quota;
 use muse_domain::{AssistantConfig, HistoryLimits};
 use muse_llm::{DEFAULT_MODEL, GROQ_BASE_URL, LlmConfig};
 use muse_resilience::{BreakerConfig, RetryConfig};
+use muse_security::Thresholds;
 use muse_telegram::TelegramConfig;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -50,6 +51,10 @@ const SETTINGS: &[(&str, bool)] = &[
     ("BREAKER_SLOW_CALL_RATE", false),
     ("BREAKER_OPEN_SECS", false),
     ("BREAKER_PROBES", false),
+    ("ADMIN_IDS", true),
+    ("ALLOWED_USER_IDS", true),
+    ("INJECTION_FLAG_SCORE", false),
+    ("INJECTION_BLOCK_SCORE", false),
     ("LOG_FORMAT", true),
 ];
 
@@ -111,6 +116,10 @@ struct Raw {
     breaker_slow_call_rate: f64,
     breaker_open_secs: f64,
     breaker_probes: usize,
+    admin_ids: String,
+    allowed_user_ids: String,
+    injection_flag_score: f32,
+    injection_block_score: f32,
     log_format: String,
 }
 
@@ -147,6 +156,10 @@ impl Default for Raw {
             breaker_slow_call_rate: 1.0,
             breaker_open_secs: 30.0,
             breaker_probes: 1,
+            admin_ids: String::new(),
+            allowed_user_ids: String::new(),
+            injection_flag_score: Thresholds::default().flag,
+            injection_block_score: Thresholds::default().block,
             log_format: "pretty".to_owned(),
         }
     }
@@ -172,8 +185,23 @@ pub(crate) struct Config {
     pub(crate) assistant: AssistantConfig,
     /// Timeouts, retries, the breaker, limits and fallback models.
     pub(crate) resilience: Resilience,
+    /// Admins, the allowlist and the screening thresholds.
+    pub(crate) security: Security,
     /// How logs are written.
     pub(crate) log_format: LogFormat,
+}
+
+/// Who may use Muse and how text is screened.
+#[derive(Clone, Debug)]
+pub(crate) struct Security {
+    /// Users with admin rights.
+    pub(crate) admins: Vec<u64>,
+    /// If set, only these users (and the admins) may use Muse.
+    pub(crate) allowed: Option<Vec<u64>>,
+    /// Injection-screening thresholds.
+    pub(crate) thresholds: Thresholds,
+    /// Characters a message may have.
+    pub(crate) max_message_length: usize,
 }
 
 /// The resilience settings of the model stack and the update stack.
@@ -276,6 +304,7 @@ fn url(setting: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
 
 fn validate(raw: Raw) -> Result<Config, ConfigError> {
     let resilience = resilience(&raw)?;
+    let security = security(&raw)?;
     let telegram_api_url = url("TELEGRAM_API_URL", &raw.telegram_api_url)?;
     url("LLM_BASE_URL", &raw.llm_base_url)?;
     if raw.llm_model.trim().is_empty() {
@@ -319,7 +348,35 @@ fn validate(raw: Raw) -> Result<Config, ConfigError> {
         max_tokens: raw.llm_max_tokens,
         ..AssistantConfig::default()
     };
-    Ok(Config { telegram, llm, assistant, resilience, log_format })
+    Ok(Config { telegram, llm, assistant, resilience, security, log_format })
+}
+
+fn ids(setting: &str, value: &str) -> Result<Vec<u64>, ConfigError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse::<u64>().map_err(|_| invalid(setting, format!("\"{id}\" is not a numeric Telegram user id")))
+        })
+        .collect()
+}
+
+fn security(raw: &Raw) -> Result<Security, ConfigError> {
+    let allowed = ids("ALLOWED_USER_IDS", &raw.allowed_user_ids)?;
+    let (flag, block) = (raw.injection_flag_score, raw.injection_block_score);
+    if !(0.0..=1.0).contains(&flag) || !(0.0..=1.0).contains(&block) || flag > block {
+        return Err(invalid(
+            "INJECTION_FLAG_SCORE",
+            format!("scores must be between 0 and 1, the flag score at most the block score; found {flag} and {block}"),
+        ));
+    }
+    Ok(Security {
+        admins: ids("ADMIN_IDS", &raw.admin_ids)?,
+        allowed: (!allowed.is_empty()).then_some(allowed),
+        thresholds: Thresholds { flag, block },
+        max_message_length: raw.max_message_length,
+    })
 }
 
 fn seconds(setting: &str, value: f64) -> Result<Duration, ConfigError> {

@@ -4,6 +4,7 @@ mod classify;
 mod config;
 mod console;
 mod stack;
+mod tools;
 
 use std::process::ExitCode;
 
@@ -71,8 +72,7 @@ or try Muse in the terminal with `muse-bot chat`."
 }
 
 async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
-    let stack::Stack { service, breakers } = stack::build(&config)?;
-    tracing::debug!(breakers = breakers.len(), "model stack built");
+    let service = stack::build(&config)?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     match (mode, config.telegram.clone()) {

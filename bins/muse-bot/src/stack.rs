@@ -1,11 +1,14 @@
 //! Assembling the service stacks from configuration. Every `.layer(...)`
 //! says why it sits where it does.
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use muse_domain::{Assistant, ModelReply, ModelRequest, ModelService, Request, UserId};
 use muse_llm::LlmClient;
 use muse_resilience::{Breaker, BreakerConfig, BreakerLayer, FallbackLayer, KeyedLimitLayer, Notices, RetryPolicy};
+use muse_security::{AccessLayer, AccessPolicy, Guard, InputLayer, OutputGuardLayer, SecurityCounters};
 use muse_telegram::MuseService;
 use tower::retry::RetryLayer;
 use tower::timeout::TimeoutLayer;
@@ -14,55 +17,92 @@ use tower::{BoxError, Layer, ServiceBuilder, ServiceExt};
 
 use crate::classify;
 use crate::config::Config;
+use crate::tools::{Gauge, Stats, Tools};
 
 /// How often idle rate-limit keys are forgotten.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Regenerations of a model answer the output guard withheld.
+const REGENERATIONS: usize = 2;
 
-/// The assembled stacks and the handles observability reads.
-pub(crate) struct Stack {
-    /// Request -> Reply, for Telegram and the terminal.
-    pub(crate) service: MuseService,
-    /// One breaker per model in the fallback chain, main model first.
-    pub(crate) breakers: Vec<Breaker>,
+/// What the model stack shares with the rest.
+struct ModelParts {
+    service: ModelService,
+    breakers: Vec<Breaker>,
+    limited: Vec<Gauge>,
 }
 
-/// Builds everything. Must run inside the runtime (pruning tasks start here).
-pub(crate) fn build(config: &Config) -> anyhow::Result<Stack> {
+/// Builds the Request -> Reply stack shared by Telegram and the terminal.
+/// Must run inside the runtime (pruning tasks start here).
+pub(crate) fn build(config: &Config) -> anyhow::Result<MuseService> {
     let notices = Notices::<UserId>::new();
-    let (model, breakers) = match &config.llm {
-        Some(llm) => {
-            let (model, breakers) = model_stack(LlmClient::new(llm)?, config, notices.clone());
-            (Some(model), breakers)
-        }
-        None => (None, Vec::new()),
+    let security = Arc::new(SecurityCounters::default());
+    let guard = Arc::new(Guard::builtin());
+    let stats = Arc::new(Stats::default());
+    let llm = config.llm.as_ref().map(LlmClient::new).transpose()?;
+    let parts = llm.clone().map(|client| model_stack(client, config, &notices, &guard, &security, &stats));
+    let (model, breakers, mut limited) = match parts {
+        Some(parts) => (Some(parts.service), parts.breakers, parts.limited),
+        None => (None, Vec::new(), Vec::new()),
     };
     let assistant = Assistant::new(config.assistant.clone(), model);
     let general = KeyedLimitLayer::new(config.resilience.rate, notices, |request: &Request| request.user);
     general.spawn_pruning(PRUNE_EVERY);
+    let general_refused = general.clone();
+    limited.insert(0, ("updates per user", Arc::new(move || general_refused.refused())));
+    let policy = Arc::new(AccessPolicy::new(config.security.admins.clone(), config.security.allowed.clone()));
+    let tools = Tools {
+        assistant,
+        guard,
+        policy: policy.clone(),
+        security: security.clone(),
+        stats: stats.clone(),
+        llm,
+        fallback_models: config.resilience.fallback_models.clone(),
+        breakers,
+        limited,
+    };
+    let s = &config.security;
     let stack = ServiceBuilder::new()
+        // Who may use Muse, and which commands, before anything else runs.
+        .layer(AccessLayer::new(policy, security.clone()))
         // Every update counts against the user's general limit, before any work.
         .layer(general)
-        // The assistant does the work: persona, prompt, model, drafts.
-        .service(assistant);
+        // Text is sanitized, length-checked and screened before anything reads it.
+        .layer(InputLayer::new(s.max_message_length, s.thresholds, security))
+        // /check and admin commands, then the assistant: persona, prompt, model, drafts.
+        .service(tools);
     // Errors end here: a limited user gets one notice, anything else an apology.
     let service = tower::service_fn(move |request: Request| {
         let stack = stack.clone();
+        stats.requests.fetch_add(1, Ordering::Relaxed);
         async move { classify::into_reply(stack.oneshot(request).await) }
     });
-    Ok(Stack { service: BoxCloneSyncService::new(service), breakers })
+    Ok(BoxCloneSyncService::new(service))
 }
 
-/// per-user AI limit -> global AI limit -> deadline -> fallback chain of
-/// (retry -> breaker -> attempt timeout) per model -> shared bulkhead -> client.
+/// per-user AI limit -> global AI limit -> deadline -> output guard ->
+/// fallback chain of (retry -> breaker -> attempt timeout) per model ->
+/// shared bulkhead -> client.
 fn model_stack(
     client: LlmClient,
     config: &Config,
-    notices: std::sync::Arc<Notices<UserId>>,
-) -> (ModelService, Vec<Breaker>) {
+    notices: &Arc<Notices<UserId>>,
+    guard: &Arc<Guard>,
+    security: &Arc<SecurityCounters>,
+    stats: &Arc<Stats>,
+) -> ModelParts {
     let r = &config.resilience;
+    let calls = stats.clone();
     // One bulkhead for the provider, shared by every model: at most
     // `max_concurrency` calls in flight; beyond that, shed at once.
-    let bulkhead = ServiceBuilder::new().load_shed().concurrency_limit(r.max_concurrency).service(client);
+    let bulkhead = ServiceBuilder::new()
+        .map_request(move |request: ModelRequest| {
+            calls.model_calls.fetch_add(1, Ordering::Relaxed);
+            request
+        })
+        .load_shed()
+        .concurrency_limit(r.max_concurrency)
+        .service(client);
     // One retry budget for the whole stack: retries add at most 20% load.
     let budget = RetryPolicy::budget(0.2, 1);
     let mut breakers = Vec::new();
@@ -104,9 +144,14 @@ fn model_stack(
         .rev()
         .reduce(|fallback, primary| ModelService::new(FallbackLayer::new(fallback, |_: &BoxError| true).layer(primary)))
         .expect("at least the main model");
-    let user_limit = KeyedLimitLayer::new(r.ai_rate, notices, |request: &ModelRequest| request.user);
+    let user_limit = KeyedLimitLayer::new(r.ai_rate, notices.clone(), |request: &ModelRequest| request.user);
     user_limit.spawn_pruning(PRUNE_EVERY);
     let global_limit = KeyedLimitLayer::new(r.global_ai_rate, Notices::new(), |_: &ModelRequest| ());
+    let (user_refused, global_refused) = (user_limit.clone(), global_limit.clone());
+    let limited: Vec<Gauge> = vec![
+        ("model calls per user", Arc::new(move || user_refused.refused())),
+        ("model calls for everyone", Arc::new(move || global_refused.refused())),
+    ];
     let stack = ServiceBuilder::new()
         // A user over the AI limit: the assistant sends one notice, then nothing.
         .map_err(classify::user_refusal)
@@ -114,10 +159,13 @@ fn model_stack(
         // Muse over the provider quota: the assistant drafts offline.
         .map_err(classify::global_refusal)
         .layer(global_limit)
-        // The user waits at most this long, whatever retries and fallbacks do.
+        // The user waits at most this long, regenerations, retries and fallbacks included.
         .layer(TimeoutLayer::new(r.deadline))
+        // No answer reaches anyone unchecked: compliance and leaks, regenerated
+        // at most twice, then the offline writer (fail closed).
+        .layer(OutputGuardLayer::new(guard.clone(), security.clone(), REGENERATIONS))
         .service(chain);
-    (ModelService::new(stack), breakers)
+    ModelParts { service: ModelService::new(stack), breakers, limited }
 }
 
 /// One line saying what drafts come from.

@@ -93,7 +93,7 @@ fn templates(kind: Kind, tone: Tone) -> &'static [&'static str] {
         (Caption, Classy) => &[
             "elegance is an attitude ✨",
             "less is more, and more is in the DMs 😌",
-            "golden hour, quiet luxury ✨",
+            "soft light, quiet luxury ✨",
             "a moment worth keeping",
             "simply, me ✨",
         ],

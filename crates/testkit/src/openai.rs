@@ -42,7 +42,8 @@ impl Rule {
         Rule { contains: None, model: Some(model.to_owned()), reply: reply.to_owned() }
     }
 
-    /// Answers `reply` to every request.
+    /// Answers `reply` to every request. In any rule's reply, `{{system}}`
+    /// stands for the request's system message (a model that leaks it).
     pub fn always(reply: &str) -> Rule {
         Rule { reply: reply.to_owned(), ..Rule::default() }
     }
@@ -286,6 +287,8 @@ async fn completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     let model = entry.model().to_owned();
     let last_user =
         entry.messages().into_iter().rev().find(|(role, _)| role == "user").map(|(_, text)| text).unwrap_or_default();
+    let entry_system =
+        entry.messages().into_iter().find(|(role, _)| role == "system").map(|(_, text)| text).unwrap_or_default();
     let stream = entry.body["stream"].as_bool().unwrap_or(false);
     let include_usage = entry.body["stream_options"]["include_usage"].as_bool().unwrap_or(false);
     let (fault, reply, first_byte, per_chunk) = {
@@ -300,7 +303,7 @@ async fn completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
             .rules
             .iter()
             .find(|r| r.matches(&model, &last_user))
-            .map_or(last_user.clone(), |r| r.reply.clone());
+            .map_or(last_user.clone(), |r| r.reply.replace("{{system}}", &entry_system));
         (fault, reply, settings.first_byte, settings.per_chunk)
     };
     if let Some(fault) = &fault {

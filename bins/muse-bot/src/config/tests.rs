@@ -56,6 +56,9 @@ fn bad_values_name_the_setting() {
         ("LLM_DEADLINE_SECS", "0"),
         ("AI_RATE_LIMIT_PER_MINUTE", "0"),
         ("LLM_MAX_ATTEMPTS", "11"),
+        ("ADMIN_IDS", "12, abc"),
+        ("ALLOWED_USER_IDS", "-5"),
+        ("INJECTION_FLAG_SCORE", "0.9"),
     ] {
         let err = Config::load(&env(&[(name, value)])).unwrap_err().to_string();
         assert!(err.starts_with(&format!("{name}: ")), "{err}");
@@ -96,4 +99,13 @@ fn resilience_settings_are_read() {
     assert_eq!(resilience.breaker.open_wait, Duration::from_millis(2500));
     assert_eq!(resilience.attempt_timeout, Duration::from_secs(4));
     assert_eq!(resilience.retry.max_attempts, 3);
+}
+
+#[test]
+fn admins_and_the_allowlist_are_read() {
+    let config = Config::load(&env(&[("ADMIN_IDS", "12, 34"), ("ALLOWED_USER_IDS", "")])).unwrap();
+    assert_eq!(config.security.admins, [12, 34]);
+    assert_eq!(config.security.allowed, None, "empty means everyone");
+    let config = Config::load(&env(&[("ALLOWED_USER_IDS", "5,6")])).unwrap();
+    assert_eq!(config.security.allowed, Some(vec![5, 6]));
 }

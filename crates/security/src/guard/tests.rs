@@ -105,3 +105,20 @@ fn flagged_innocent_words_are_flag_tier() {
     assert!(found.iter().all(|f| f.tier == Tier::Flag && f.category == "flagged_words"), "{found:?}");
     assert!(guard().scan_blocking("young and golden").is_empty());
 }
+
+#[test]
+fn every_offline_template_passes_the_guard() {
+    use muse_domain::offline::OfflineWriter;
+    use muse_domain::{Kind, Persona, Tone};
+    let mut rng = rand::rng();
+    for kind in Kind::DRAFTING {
+        for tone in Tone::ALL {
+            for draft in OfflineWriter.drafts(kind, tone, &Persona::default(), 100, &mut rng) {
+                assert_eq!(guard().scan(&draft), vec![], "{kind} {tone}: {draft}");
+            }
+        }
+    }
+    for configured in [true, false] {
+        assert_eq!(guard().scan_blocking(&OfflineWriter.chat(configured, &Persona::default())), vec![]);
+    }
+}
