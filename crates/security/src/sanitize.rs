@@ -33,7 +33,9 @@ fn is_hidden(c: char) -> bool {
 /// The text as Muse keeps it: NFKC, without control, zero-width or bidi
 /// characters (new lines and tabs stay; `\r\n` becomes `\n`).
 pub fn sanitize(text: &str) -> String {
-    text.nfkc().filter(|c| *c == '\n' || *c == '\t' || !(c.is_control() || is_hidden(*c))).collect()
+    // Hidden characters go first: removed after NFKC, they would let a base
+    // letter and a combining mark meet and compose on the next pass.
+    text.chars().filter(|c| *c == '\n' || *c == '\t' || !(c.is_control() || is_hidden(*c))).nfkc().collect()
 }
 
 /// Sanitizes `text` and checks it against `limit` characters.
@@ -56,6 +58,14 @@ mod tests {
     fn removes_hidden_characters_and_keeps_lines() {
         assert_eq!(sanitize("he\u{200B}llo\u{202E}dlrow\u{0007}\r\nline two\tx"), "hellodlrow\nline two\tx");
         assert_eq!(sanitize("ﬁne ①"), "fine 1");
+    }
+
+    #[test]
+    fn a_control_character_between_a_letter_and_its_mark_does_not_break_idempotence() {
+        // Found by `cargo fuzz run sanitize`.
+        let once = sanitize("A\u{2}\u{308}");
+        assert_eq!(once, "Ä");
+        assert_eq!(sanitize(&once), once);
     }
 
     #[test]
