@@ -16,6 +16,7 @@ use muse_domain::{AssistantConfig, HistoryLimits};
 use muse_llm::{DEFAULT_MODEL, GROQ_BASE_URL, LlmConfig};
 use muse_resilience::{BreakerConfig, RetryConfig};
 use muse_security::Thresholds;
+use muse_storage::FileStoreConfig;
 use muse_telegram::TelegramConfig;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -55,6 +56,10 @@ const SETTINGS: &[(&str, bool)] = &[
     ("ALLOWED_USER_IDS", true),
     ("INJECTION_FLAG_SCORE", false),
     ("INJECTION_BLOCK_SCORE", false),
+    ("DATA_DIR", true),
+    ("STORAGE_DURABLE", false),
+    ("STORAGE_FLUSH_MS", false),
+    ("STORAGE_CACHE_MB", false),
     ("LOG_FORMAT", true),
 ];
 
@@ -120,6 +125,10 @@ struct Raw {
     allowed_user_ids: String,
     injection_flag_score: f32,
     injection_block_score: f32,
+    data_dir: String,
+    storage_durable: bool,
+    storage_flush_ms: u64,
+    storage_cache_mb: usize,
     log_format: String,
 }
 
@@ -160,6 +169,10 @@ impl Default for Raw {
             allowed_user_ids: String::new(),
             injection_flag_score: Thresholds::default().flag,
             injection_block_score: Thresholds::default().block,
+            data_dir: "./data".to_owned(),
+            storage_durable: false,
+            storage_flush_ms: 1000,
+            storage_cache_mb: 16,
             log_format: "pretty".to_owned(),
         }
     }
@@ -187,6 +200,8 @@ pub(crate) struct Config {
     pub(crate) resilience: Resilience,
     /// Admins, the allowlist and the screening thresholds.
     pub(crate) security: Security,
+    /// Where and how state is stored.
+    pub(crate) storage: FileStoreConfig,
     /// How logs are written.
     pub(crate) log_format: LogFormat,
 }
@@ -305,6 +320,7 @@ fn url(setting: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
 fn validate(raw: Raw) -> Result<Config, ConfigError> {
     let resilience = resilience(&raw)?;
     let security = security(&raw)?;
+    let storage = storage(&raw)?;
     let telegram_api_url = url("TELEGRAM_API_URL", &raw.telegram_api_url)?;
     url("LLM_BASE_URL", &raw.llm_base_url)?;
     if raw.llm_model.trim().is_empty() {
@@ -348,7 +364,26 @@ fn validate(raw: Raw) -> Result<Config, ConfigError> {
         max_tokens: raw.llm_max_tokens,
         ..AssistantConfig::default()
     };
-    Ok(Config { telegram, llm, assistant, resilience, security, log_format })
+    Ok(Config { telegram, llm, assistant, resilience, security, storage, log_format })
+}
+
+fn storage(raw: &Raw) -> Result<FileStoreConfig, ConfigError> {
+    if raw.data_dir.trim().is_empty() {
+        return Err(invalid("DATA_DIR", "must name a directory"));
+    }
+    if !(10..=60_000).contains(&raw.storage_flush_ms) {
+        return Err(invalid(
+            "STORAGE_FLUSH_MS",
+            format!("must be between 10 and 60000, found {}", raw.storage_flush_ms),
+        ));
+    }
+    let cache_mb = count("STORAGE_CACHE_MB", raw.storage_cache_mb, 65_536)? as usize;
+    Ok(FileStoreConfig {
+        durable: raw.storage_durable,
+        flush_every: Duration::from_millis(raw.storage_flush_ms),
+        cache_bytes: cache_mb << 20,
+        ..FileStoreConfig::new(raw.data_dir.trim())
+    })
 }
 
 fn ids(setting: &str, value: &str) -> Result<Vec<u64>, ConfigError> {

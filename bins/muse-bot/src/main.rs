@@ -3,12 +3,16 @@
 mod classify;
 mod config;
 mod console;
+mod persist;
 mod stack;
 mod tools;
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
+use muse_storage::{FileStore, StoreError};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -72,7 +76,12 @@ or try Muse in the terminal with `muse-bot chat`."
 }
 
 async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
-    let service = stack::build(&config)?;
+    let store = match FileStore::open(config.storage.clone()).await {
+        Ok(store) => Arc::new(store),
+        Err(err @ StoreError::Locked(_)) => anyhow::bail!("{err}; stop it first, or set DATA_DIR to another directory"),
+        Err(err) => return Err(err).context("opening DATA_DIR"),
+    };
+    let stack::Stack { service, persist } = stack::build(&config, store).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     match (mode, config.telegram.clone()) {
@@ -86,6 +95,8 @@ async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
         }
         (Mode::Telegram, None) => unreachable!("checked in main"),
     }
+    // The final flush: nothing acknowledged is left only in memory.
+    persist.shutdown().await.context("saving state at shutdown")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -9,6 +9,7 @@ use muse_domain::{Assistant, ModelReply, ModelRequest, ModelService, Request, Us
 use muse_llm::LlmClient;
 use muse_resilience::{Breaker, BreakerConfig, BreakerLayer, FallbackLayer, KeyedLimitLayer, Notices, RetryPolicy};
 use muse_security::{AccessLayer, AccessPolicy, Guard, InputLayer, OutputGuardLayer, SecurityCounters};
+use muse_storage::FileStore;
 use muse_telegram::MuseService;
 use tower::retry::RetryLayer;
 use tower::timeout::TimeoutLayer;
@@ -17,6 +18,7 @@ use tower::{BoxError, Layer, ServiceBuilder, ServiceExt};
 
 use crate::classify;
 use crate::config::Config;
+use crate::persist::{FileSessions, Persist};
 use crate::tools::{Gauge, Stats, Tools};
 
 /// How often idle rate-limit keys are forgotten.
@@ -31,9 +33,18 @@ struct ModelParts {
     limited: Vec<Gauge>,
 }
 
-/// Builds the Request -> Reply stack shared by Telegram and the terminal.
-/// Must run inside the runtime (pruning tasks start here).
-pub(crate) fn build(config: &Config) -> anyhow::Result<MuseService> {
+/// The assembled stack and what must outlive it.
+pub(crate) struct Stack {
+    /// Request -> Reply, for Telegram and the terminal.
+    pub(crate) service: MuseService,
+    /// Saves the global state; flushed at shutdown.
+    pub(crate) persist: Arc<Persist>,
+}
+
+/// Builds the Request -> Reply stack shared by Telegram and the terminal,
+/// keeping state in `store`. Must run inside the runtime (pruning and
+/// saving tasks start here).
+pub(crate) async fn build(config: &Config, store: Arc<FileStore>) -> anyhow::Result<Stack> {
     let notices = Notices::<UserId>::new();
     let security = Arc::new(SecurityCounters::default());
     let guard = Arc::new(Guard::builtin());
@@ -44,13 +55,18 @@ pub(crate) fn build(config: &Config) -> anyhow::Result<MuseService> {
         Some(parts) => (Some(parts.service), parts.breakers, parts.limited),
         None => (None, Vec::new(), Vec::new()),
     };
-    let assistant = Assistant::new(config.assistant.clone(), model);
+    let sessions = Arc::new(FileSessions::new(store.clone()));
+    let assistant = Assistant::with_sessions(config.assistant.clone(), model, sessions);
     let general = KeyedLimitLayer::new(config.resilience.rate, notices, |request: &Request| request.user);
     general.spawn_pruning(PRUNE_EVERY);
     let general_refused = general.clone();
     limited.insert(0, ("updates per user", Arc::new(move || general_refused.refused())));
     let policy = Arc::new(AccessPolicy::new(config.security.admins.clone(), config.security.allowed.clone()));
+    let persist = Arc::new(Persist::new(store, assistant.clone(), policy.clone(), security.clone(), stats.clone()));
+    persist.restore().await?;
+    persist.spawn_periodic_save();
     let tools = Tools {
+        persist: persist.clone(),
         assistant,
         guard,
         policy: policy.clone(),
@@ -77,7 +93,7 @@ pub(crate) fn build(config: &Config) -> anyhow::Result<MuseService> {
         stats.requests.fetch_add(1, Ordering::Relaxed);
         async move { classify::into_reply(stack.oneshot(request).await) }
     });
-    Ok(BoxCloneSyncService::new(service))
+    Ok(Stack { service: BoxCloneSyncService::new(service), persist })
 }
 
 /// per-user AI limit -> global AI limit -> deadline -> output guard ->

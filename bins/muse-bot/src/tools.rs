@@ -13,6 +13,8 @@ use muse_domain::{AdminCommand, Assistant, Command, Input, Part, Reply, Request}
 use muse_llm::LlmClient;
 use muse_resilience::Breaker;
 use muse_security::{AccessPolicy, Guard, SecurityCounters, check_reply};
+
+use crate::persist::Persist;
 use tower::{Service, ServiceExt};
 
 /// Counts the bot's own work, for `/stats`.
@@ -30,6 +32,7 @@ pub(crate) type Gauge = (&'static str, Arc<dyn Fn() -> u64 + Send + Sync>);
 /// What the tools read and change.
 #[derive(Clone)]
 pub(crate) struct Tools {
+    pub(crate) persist: Arc<Persist>,
     pub(crate) assistant: Assistant,
     pub(crate) guard: Arc<Guard>,
     pub(crate) policy: Arc<AccessPolicy>,
@@ -43,6 +46,17 @@ pub(crate) struct Tools {
 
 impl Tools {
     async fn admin(self, command: AdminCommand) -> Reply {
+        let changes = matches!(command, AdminCommand::Ban(_) | AdminCommand::Unban(_))
+            || matches!(&command, AdminCommand::Model(name) if !name.is_empty());
+        let reply = self.answer(command).await;
+        // Admin changes are saved at once, not with the periodic counters.
+        if changes && let Err(err) = self.persist.save().await {
+            tracing::error!(error = %err, "saving an admin change failed");
+        }
+        reply
+    }
+
+    async fn answer(&self, command: AdminCommand) -> Reply {
         match command {
             AdminCommand::Model(name) if name.is_empty() => {
                 let fallbacks =
@@ -97,7 +111,8 @@ impl Tools {
     fn stats(&self) -> Reply {
         let security = self.security.snapshot();
         let mut text = String::new();
-        let _ = writeln!(text, "Users: {}", self.assistant.session_count());
+        let users = self.assistant.session_count().map_or_else(|| "unknown".to_owned(), |n| n.to_string());
+        let _ = writeln!(text, "Users: {users}");
         let _ = writeln!(text, "Requests: {}", self.stats.requests.load(Ordering::Relaxed));
         let _ = writeln!(
             text,

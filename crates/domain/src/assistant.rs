@@ -5,9 +5,8 @@
 //! the offline writer when there is no model or the model fails. It does no
 //! I/O of its own: the model is a service handed to it.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
@@ -24,6 +23,7 @@ use crate::offline::OfflineWriter;
 use crate::persona::{Lang, Persona, Tone};
 use crate::prompt::{self, Voice};
 use crate::reply::{Button, Part, Reply};
+use crate::sessions::{MemorySessions, Sessions};
 
 /// The model stack the assistant calls: any clonable service from
 /// [`ModelRequest`] to [`ModelReply`].
@@ -99,6 +99,11 @@ pub struct Session {
     pub last_draft: Option<(Kind, String)>,
 }
 
+/// The data of the `/forget` confirmation buttons.
+pub const FORGET_YES: &str = "forget:yes";
+/// The data of the `/forget` cancel button.
+pub const FORGET_NO: &str = "forget:no";
+
 /// The assistant service. Cheap to clone; clones share sessions.
 #[derive(Clone)]
 pub struct Assistant {
@@ -112,7 +117,7 @@ struct Inner {
     canary: String,
     model: Option<ModelService>,
     writer: OfflineWriter,
-    sessions: Mutex<HashMap<UserId, Session>>,
+    sessions: Arc<dyn Sessions>,
 }
 
 impl std::fmt::Debug for Assistant {
@@ -123,8 +128,17 @@ impl std::fmt::Debug for Assistant {
 
 impl Assistant {
     /// An assistant that drafts with `model`, or with the offline writer
-    /// alone when `model` is `None`.
+    /// alone when `model` is `None`, keeping sessions in memory.
     pub fn new(config: AssistantConfig, model: Option<ModelService>) -> Assistant {
+        Assistant::with_sessions(config, model, Arc::new(MemorySessions::default()))
+    }
+
+    /// The same, keeping sessions in `sessions`.
+    pub fn with_sessions(
+        config: AssistantConfig,
+        model: Option<ModelService>,
+        sessions: Arc<dyn Sessions>,
+    ) -> Assistant {
         Assistant {
             inner: Arc::new(Inner {
                 model_name: std::sync::RwLock::new(config.model.clone()),
@@ -132,7 +146,7 @@ impl Assistant {
                 config,
                 model,
                 writer: OfflineWriter,
-                sessions: Mutex::new(HashMap::new()),
+                sessions,
             }),
         }
     }
@@ -152,46 +166,91 @@ impl Assistant {
         *self.inner.model_name.write().unwrap_or_else(PoisonError::into_inner) = model.to_owned();
     }
 
-    /// How many users Muse keeps a session for.
-    pub fn session_count(&self) -> usize {
-        self.inner.sessions.lock().unwrap_or_else(PoisonError::into_inner).len()
+    /// How many users have a session, if the store knows.
+    pub fn session_count(&self) -> Option<usize> {
+        self.inner.sessions.count()
     }
 
-    /// A copy of a user's session, as stored now.
-    pub fn session(&self, user: UserId) -> Session {
-        self.with_session(user, |session| session.clone())
+    /// A user's session as stored now (the default if there is none).
+    pub async fn session(&self, user: UserId) -> Session {
+        self.load(user).await.0
     }
 
-    fn with_session<T>(&self, user: UserId, f: impl FnOnce(&mut Session) -> T) -> T {
-        // A panic while holding the lock cannot leave a session half-written
-        // in a way that matters more than losing the user's answer.
-        let mut sessions = self.inner.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        f(sessions.entry(user).or_default())
+    /// The stored session, and whether it could be read. A session that
+    /// could not be read is never saved over: a storage fault costs this
+    /// request its settings, not the user their data.
+    async fn load(&self, user: UserId) -> (Session, bool) {
+        match self.inner.sessions.load(user).await {
+            Ok(session) => (session.unwrap_or_default(), true),
+            Err(err) => {
+                tracing::error!(user, error = %err, "loading a session failed; answering with defaults");
+                (Session::default(), false)
+            }
+        }
     }
 
     async fn handle(self, request: Request) -> Reply {
+        let user = request.user;
+        match &request.input {
+            Input::Button(data) if data.as_str() == FORGET_YES => return self.forget(user).await,
+            Input::Button(data) if data.as_str() == FORGET_NO => return Reply::text("Nothing was deleted."),
+            _ => {}
+        }
+        let (mut session, loaded) = self.load(user).await;
+        let before = session.clone();
+        let reply = self.respond(&request, &mut session).await;
+        if loaded
+            && session != before
+            && let Err(err) = self.inner.sessions.save(user, session).await
+        {
+            tracing::error!(user, error = %err, "saving a session failed");
+        }
+        reply
+    }
+
+    async fn forget(&self, user: UserId) -> Reply {
+        match self.inner.sessions.delete(user).await {
+            Ok(()) => Reply::text("Done: everything Muse stored about you is deleted."),
+            Err(err) => {
+                tracing::error!(user, error = %err, "deleting a session failed");
+                Reply::text(
+                    "I couldn't delete your data just now. Nothing is lost; please try /forget again in a minute.",
+                )
+            }
+        }
+    }
+
+    async fn respond(&self, request: &Request, session: &mut Session) -> Reply {
         let text = match &request.input {
             Input::Text(text) => text.clone(),
             Input::NonText => return Reply::text("I work with text — send me the fan's message."),
-            Input::Button(data) if data.as_str() == MORE => return self.more(&request).await,
+            Input::Button(data) if data.as_str() == MORE => return self.more(request, session).await,
             Input::Button(_) => return Reply::text("That button has expired. Send /help to see what I can do."),
         };
         match Command::parse(&text) {
-            Command::Start => self.start(request.user),
+            Command::Start => start(session),
             Command::Help => help(),
-            Command::Draft(kind, text) => self.draft(&request, kind, text).await,
-            Command::Persona(text) => self.persona(request.user, &text),
-            Command::Tone(text) => self.tone(request.user, &text),
-            Command::Lang(text) => self.lang(&request, &text),
+            Command::Draft(kind, text) => self.draft(request, session, kind, text).await,
+            Command::Persona(text) => persona(session, &text),
+            Command::Tone(text) => tone(session, &text),
+            Command::Lang(text) => lang(request, session, &text),
             Command::Reset => {
-                self.with_session(request.user, |session| {
-                    session.history.clear();
-                    session.last_draft = None;
-                });
+                session.history.clear();
+                session.last_draft = None;
                 Reply::text("Done: I've forgotten our conversation. Your persona and settings stay.")
             }
+            Command::Export => export(request.user, session),
+            Command::Forget => Reply {
+                parts: vec![Part::Text(
+                    "This deletes your persona, settings and conversation for good. Are you sure?".to_owned(),
+                )],
+                buttons: vec![
+                    Button { label: "Yes, delete everything".to_owned(), data: FORGET_YES.to_owned() },
+                    Button { label: "No, keep it".to_owned(), data: FORGET_NO.to_owned() },
+                ],
+            },
             Command::Chat(text) if text.is_empty() => Reply::text("Send me some text, or /help to see what I can do."),
-            Command::Chat(text) => self.chat(&request, text).await,
+            Command::Chat(text) => self.chat(request, session, text).await,
             Command::Unknown(name) => Reply::text(format!("I don't know /{name}. Send /help to see what I can do.")),
             // Answered by the layers that own them (the compliance guard,
             // admin tools); reaching here means none is installed.
@@ -199,108 +258,21 @@ impl Assistant {
         }
     }
 
-    fn start(&self, user: UserId) -> Reply {
-        let persona = self.with_session(user, |session| session.persona.summary());
-        Reply {
-            parts: vec![
-                Part::Title("Hi, I'm Muse ✨".to_owned()),
-                Part::Text(
-                    "I write short, on-voice drafts for your fans: replies, flirty openers, captions, PPV pitches and mass messages. \
-You read each draft and send it yourself."
-                        .to_owned(),
-                ),
-                Part::Text(
-                    "1. Set your voice: /persona name: Mia; voice: playful, teasing\n\
-2. Paste a fan's message after /reply to get 3 replies\n\
-3. Tap a draft to copy it, edit if you like, and send"
-                        .to_owned(),
-                ),
-                Part::Note(format!("Persona: {persona}")),
-            ],
-            buttons: Vec::new(),
-        }
-    }
-
-    fn persona(&self, user: UserId, text: &str) -> Reply {
-        if text.is_empty() {
-            let summary = self.with_session(user, |session| session.persona.summary());
-            return Reply {
-                parts: vec![
-                    Part::Text(format!("Persona: {summary}")),
-                    Part::Note("Set it with /persona name: Mia; voice: playful, teasing; emoji: some; lowercase: no; boundaries: no face; facts: loves yoga".to_owned()),
-                ],
-                buttons: Vec::new(),
-            };
-        }
-        let applied = self.with_session(user, |session| {
-            let persona = session.persona.apply(text)?;
-            session.persona = persona;
-            Ok::<_, crate::persona::PersonaError>(session.persona.summary())
-        });
-        match applied {
-            Ok(summary) => Reply::text(format!("Persona saved: {summary}")),
-            Err(err) => Reply {
-                parts: vec![Part::Text(format!("I couldn't save that persona: {err}. Nothing changed."))],
-                buttons: Vec::new(),
-            },
-        }
-    }
-
-    fn tone(&self, user: UserId, text: &str) -> Reply {
-        let options = Tone::ALL.map(|tone| tone.to_string()).join(", ");
-        if text.is_empty() {
-            let tone = self.with_session(user, |session| session.tone);
-            return Reply::text(format!("Tone: {tone}. Change it with /tone followed by one of: {options}."));
-        }
-        match text.parse::<Tone>() {
-            Ok(tone) => {
-                self.with_session(user, |session| session.tone = tone);
-                Reply::text(format!("Tone set to {tone}."))
-            }
-            Err(()) => Reply::text(format!("I don't know that tone. Choose one of: {options}.")),
-        }
-    }
-
-    fn lang(&self, request: &Request, text: &str) -> Reply {
-        if text.is_empty() {
-            let lang = self.lang_of(request);
-            return Reply::text(format!(
-                "Drafts are written in \"{lang}\". Change it with /lang and a code, such as /lang es or /lang pt-BR."
-            ));
-        }
-        match text.parse::<Lang>() {
-            Ok(lang) => {
-                let reply = format!("Drafts will be written in \"{lang}\".");
-                self.with_session(request.user, |session| session.lang = Some(lang));
-                Reply::text(reply)
-            }
-            Err(()) => Reply::text("That doesn't look like a language code. Try /lang en, /lang ru or /lang pt-BR."),
-        }
-    }
-
-    fn lang_of(&self, request: &Request) -> Lang {
-        let chosen = self.with_session(request.user, |session| session.lang.clone());
-        chosen.or_else(|| request.user_lang.as_deref().and_then(|code| code.parse().ok())).unwrap_or_else(Lang::english)
-    }
-
-    async fn more(&self, request: &Request) -> Reply {
-        match self.with_session(request.user, |session| session.last_draft.clone()) {
-            Some((kind, text)) => self.draft(request, kind, text).await,
+    async fn more(&self, request: &Request, session: &mut Session) -> Reply {
+        match session.last_draft.clone() {
+            Some((kind, text)) => self.draft(request, session, kind, text).await,
             None => Reply::text("There is nothing to redo yet. Try /reply with a fan's message."),
         }
     }
 
-    async fn draft(&self, request: &Request, kind: Kind, text: String) -> Reply {
+    async fn draft(&self, request: &Request, session: &mut Session, kind: Kind, text: String) -> Reply {
         if text.is_empty() && kind.needs_text() {
             let example = MENU.iter().find(|entry| entry.name == kind.command()).map_or("", |entry| entry.example);
             return Reply::text(format!("Add the text after the command, for example:\n{example}"));
         }
         let config = &self.inner.config;
-        let (persona, tone) = self.with_session(request.user, |session| {
-            session.last_draft = Some((kind, text.clone()));
-            (session.persona.clone(), session.tone)
-        });
-        let (drafts, note) = match self.ask(request, kind, &text).await {
+        let (persona, tone) = (session.persona.clone(), session.tone);
+        let (drafts, note) = match self.ask(request, session, kind, &text).await {
             Ok(reply) => {
                 let drafts = drafts::parse(&reply.text, config.drafts);
                 if drafts.is_empty() {
@@ -315,16 +287,17 @@ You read each draft and send it yourself."
             Err(Failure::Unsafe) => (self.offline_drafts(kind, tone, &persona), Some(NOTE_UNSAFE)),
             Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
-        self.remember(request.user, &text, &drafts.join("\n"));
+        session.last_draft = Some((kind, text.clone()));
+        self.remember(session, &text, &drafts.join("\n"));
         let mut parts = vec![Part::Title(format!("{} {}", drafts.len(), kind.plural()))];
         parts.extend(drafts.into_iter().enumerate().map(|(i, text)| Part::Draft { number: i + 1, text }));
         parts.extend(note.map(|note| Part::Note(note.to_owned())));
         Reply { parts, buttons: vec![Button { label: "🔄 3 more".to_owned(), data: MORE.to_owned() }] }
     }
 
-    async fn chat(&self, request: &Request, text: String) -> Reply {
-        let persona = self.with_session(request.user, |session| session.persona.clone());
-        let reply = match self.ask(request, Kind::Chat, &text).await {
+    async fn chat(&self, request: &Request, session: &mut Session, text: String) -> Reply {
+        let persona = session.persona.clone();
+        let reply = match self.ask(request, session, Kind::Chat, &text).await {
             Ok(reply) if !reply.text.trim().is_empty() => Reply::text(reply.text.trim()),
             Ok(_) | Err(Failure::Model | Failure::Busy | Failure::Unsafe) => {
                 Reply::text(self.inner.writer.chat(true, &persona))
@@ -333,7 +306,7 @@ You read each draft and send it yourself."
             Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
         if let Some(Part::Text(answer)) = reply.parts.first() {
-            self.remember(request.user, &text, answer);
+            self.remember(session, &text, answer);
         }
         reply
     }
@@ -342,27 +315,22 @@ You read each draft and send it yourself."
         self.inner.writer.drafts(kind, tone, persona, self.inner.config.drafts, &mut rand::rng())
     }
 
-    fn remember(&self, user: UserId, asked: &str, answered: &str) {
+    fn remember(&self, session: &mut Session, asked: &str, answered: &str) {
         let limits = self.inner.config.history;
-        self.with_session(user, |session| {
-            if !asked.is_empty() {
-                session.history.push(Role::User, asked, limits);
-            }
-            session.history.push(Role::Assistant, answered, limits);
-        });
+        if !asked.is_empty() {
+            session.history.push(Role::User, asked, limits);
+        }
+        session.history.push(Role::Assistant, answered, limits);
     }
 
-    async fn ask(&self, request: &Request, kind: Kind, text: &str) -> Result<ModelReply, Failure> {
+    async fn ask(&self, request: &Request, session: &Session, kind: Kind, text: &str) -> Result<ModelReply, Failure> {
         let Some(model) = self.inner.model.clone() else {
             return Err(Failure::Offline);
         };
         let config = &self.inner.config;
-        let lang = self.lang_of(request);
-        let messages = self.with_session(request.user, |session| {
-            let voice =
-                Voice { persona: &session.persona, tone: session.tone, lang: &lang, canary: &self.inner.canary };
-            prompt::messages(kind, voice, &session.history, text, config.history.max_messages)
-        });
+        let lang = lang_of(request, session);
+        let voice = Voice { persona: &session.persona, tone: session.tone, lang: &lang, canary: &self.inner.canary };
+        let messages = prompt::messages(kind, voice, &session.history, text, config.history.max_messages);
         let model_request = ModelRequest {
             kind,
             model: self.model_name(),
@@ -383,6 +351,110 @@ You read each draft and send it yourself."
                 Failure::Model
             }
         })
+    }
+}
+
+fn start(session: &Session) -> Reply {
+    Reply {
+        parts: vec![
+            Part::Title("Hi, I'm Muse ✨".to_owned()),
+            Part::Text(
+                "I write short, on-voice drafts for your fans: replies, flirty openers, captions, PPV pitches and mass messages. \
+You read each draft and send it yourself."
+                    .to_owned(),
+            ),
+            Part::Text(
+                "1. Set your voice: /persona name: Mia; voice: playful, teasing\n\
+2. Paste a fan's message after /reply to get 3 replies\n\
+3. Tap a draft to copy it, edit if you like, and send"
+                    .to_owned(),
+            ),
+            Part::Note(format!("Persona: {}", session.persona.summary())),
+        ],
+        buttons: Vec::new(),
+    }
+}
+
+fn persona(session: &mut Session, text: &str) -> Reply {
+    if text.is_empty() {
+        return Reply {
+            parts: vec![
+                Part::Text(format!("Persona: {}", session.persona.summary())),
+                Part::Note(
+                    "Set it with /persona name: Mia; voice: playful, teasing; emoji: some; lowercase: no; boundaries: no face; facts: loves yoga"
+                        .to_owned(),
+                ),
+            ],
+            buttons: Vec::new(),
+        };
+    }
+    match session.persona.apply(text) {
+        Ok(persona) => {
+            session.persona = persona;
+            Reply::text(format!("Persona saved: {}", session.persona.summary()))
+        }
+        Err(err) => Reply::text(format!("I couldn't save that persona: {err}. Nothing changed.")),
+    }
+}
+
+fn tone(session: &mut Session, text: &str) -> Reply {
+    let options = Tone::ALL.map(|tone| tone.to_string()).join(", ");
+    if text.is_empty() {
+        return Reply::text(format!("Tone: {}. Change it with /tone followed by one of: {options}.", session.tone));
+    }
+    match text.parse::<Tone>() {
+        Ok(tone) => {
+            session.tone = tone;
+            Reply::text(format!("Tone set to {tone}."))
+        }
+        Err(()) => Reply::text(format!("I don't know that tone. Choose one of: {options}.")),
+    }
+}
+
+fn lang(request: &Request, session: &mut Session, text: &str) -> Reply {
+    if text.is_empty() {
+        return Reply::text(format!(
+            "Drafts are written in \"{}\". Change it with /lang and a code, such as /lang es or /lang pt-BR.",
+            lang_of(request, session)
+        ));
+    }
+    match text.parse::<Lang>() {
+        Ok(lang) => {
+            let reply = format!("Drafts will be written in \"{lang}\".");
+            session.lang = Some(lang);
+            Reply::text(reply)
+        }
+        Err(()) => Reply::text("That doesn't look like a language code. Try /lang en, /lang ru or /lang pt-BR."),
+    }
+}
+
+fn lang_of(request: &Request, session: &Session) -> Lang {
+    session
+        .lang
+        .clone()
+        .or_else(|| request.user_lang.as_deref().and_then(|code| code.parse().ok()))
+        .unwrap_or_else(Lang::english)
+}
+
+/// Everything stored about the user, as a JSON file.
+fn export(user: UserId, session: &Session) -> Reply {
+    #[derive(Serialize)]
+    struct Export<'a> {
+        user_id: UserId,
+        session: &'a Session,
+    }
+    match serde_json::to_vec_pretty(&Export { user_id: user, session }) {
+        Ok(content) => Reply {
+            parts: vec![
+                Part::Text("Here is everything Muse stores about you.".to_owned()),
+                Part::File { name: "muse-export.json".to_owned(), content },
+            ],
+            buttons: Vec::new(),
+        },
+        Err(err) => {
+            tracing::error!(user, error = %err, "exporting a session failed");
+            Reply::text("I couldn't build your export just now; please try again.")
+        }
     }
 }
 

@@ -75,6 +75,18 @@ pub const MENU: &[MenuEntry] = &[
         open: true,
     },
     MenuEntry {
+        name: "export",
+        description: "everything Muse stores about you, as a file",
+        example: "/export",
+        open: true,
+    },
+    MenuEntry {
+        name: "forget",
+        description: "delete everything Muse stores about you",
+        example: "/forget",
+        open: true,
+    },
+    MenuEntry {
         name: "model",
         description: "show or switch the model",
         example: "/model llama-3.3-70b-versatile",
@@ -131,6 +143,10 @@ pub enum Command {
     Reset,
     /// `/check`: which words of the user's own draft would be flagged.
     Check(String),
+    /// `/export`: everything stored about the user.
+    Export,
+    /// `/forget`: delete everything stored about the user (after a confirmation).
+    Forget,
     /// A command for admins.
     Admin(AdminCommand),
     /// Text that is not a command: a conversation turn.
@@ -174,6 +190,8 @@ impl Command {
             "lang" => Command::Lang(args),
             "reset" => Command::Reset,
             "check" => Command::Check(args),
+            "export" => Command::Export,
+            "forget" => Command::Forget,
             "model" => Command::Admin(AdminCommand::Model(args)),
             "models" => Command::Admin(AdminCommand::Models),
             "stats" => Command::Admin(AdminCommand::Stats),

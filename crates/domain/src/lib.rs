@@ -19,6 +19,7 @@
 //! - [`offline`]: template drafts when there is no model.
 //! - [`model`]: [`ModelRequest`] and [`ModelReply`], the contract with the model stack.
 //! - [`assistant`]: the [`Assistant`] service.
+//! - [`sessions`]: the [`Sessions`] store the assistant is handed.
 //!
 //! # Example
 //!
@@ -45,11 +46,15 @@ pub mod offline;
 pub mod persona;
 pub mod prompt;
 pub mod reply;
+pub mod sessions;
 
-pub use assistant::{Assistant, AssistantConfig, Input, MORE, ModelService, Request, Session, UserId};
+pub use assistant::{
+    Assistant, AssistantConfig, FORGET_NO, FORGET_YES, Input, MORE, ModelService, Request, Session, UserId,
+};
 pub use command::{AdminCommand, Command, MENU, MenuEntry, is_open, name_of};
 pub use history::{History, HistoryLimits};
 pub use kind::Kind;
 pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, Role, Usage};
 pub use persona::{EmojiUse, Lang, Persona, Tone};
 pub use reply::{Button, Part, Reply};
+pub use sessions::{MemorySessions, Sessions};

@@ -20,6 +20,13 @@ pub enum Part {
     },
     /// A short aside: why drafts came from the offline writer, a usage hint.
     Note(String),
+    /// A file to send (Telegram: a document; terminal: its text).
+    File {
+        /// Its name, such as `muse-export.json`.
+        name: String,
+        /// Its bytes.
+        content: Vec<u8>,
+    },
 }
 
 /// A button under a reply; pressing it sends `data` back as [`crate::Input::Button`].
@@ -73,6 +80,9 @@ impl Reply {
                 Part::Title(text) | Part::Text(text) => out.push_str(text),
                 Part::Draft { number, text } => out.push_str(&format!("{number}. {text}")),
                 Part::Note(text) => out.push_str(&format!("({text})")),
+                Part::File { name, content } => {
+                    out.push_str(&format!("--- {name} ---\n{}", String::from_utf8_lossy(content)));
+                }
             }
             out.push('\n');
         }

@@ -19,7 +19,8 @@ pub struct SecurityCounters {
 }
 
 /// A copy of the counters at one moment.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SecuritySnapshot {
     /// Texts changed by sanitizing (hidden characters removed, NFKC).
     pub sanitized: u64,
@@ -64,6 +65,22 @@ impl SecurityCounters {
     pub fn output_blocked(&self, category: &str) {
         let mut blocked = self.outputs_blocked.lock().unwrap_or_else(PoisonError::into_inner);
         *blocked.entry(category.to_owned()).or_default() += 1;
+    }
+
+    /// Adds counts saved before a restart.
+    pub fn restore(&self, saved: &SecuritySnapshot) {
+        let add = |c: &AtomicU64, n: u64| c.fetch_add(n, Ordering::Relaxed);
+        add(&self.sanitized, saved.sanitized);
+        add(&self.too_long, saved.too_long);
+        add(&self.injection_flagged, saved.injection_flagged);
+        add(&self.injection_blocked, saved.injection_blocked);
+        add(&self.admin_denied, saved.admin_denied);
+        add(&self.not_allowed, saved.not_allowed);
+        add(&self.banned, saved.banned);
+        let mut blocked = self.outputs_blocked.lock().unwrap_or_else(PoisonError::into_inner);
+        for (category, n) in &saved.outputs_blocked {
+            *blocked.entry(category.clone()).or_default() += n;
+        }
     }
 
     /// The counters now.

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use muse_domain::{Input, MENU, Reply, Request};
+use muse_domain::{Input, MENU, Part, Reply, Request};
 use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
@@ -12,7 +12,7 @@ use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, ParseMode,
+    BotCommand, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MaybeInaccessibleMessage, ParseMode,
 };
 use teloxide::update_listeners::Polling;
 use teloxide::{RequestError, dptree};
@@ -143,6 +143,14 @@ async fn typing(bot: Tg, chat: ChatId) {
 }
 
 async fn send(bot: &Tg, chat: ChatId, reply: &Reply) {
+    for part in &reply.parts {
+        if let Part::File { name, content } = part {
+            let file = InputFile::memory(content.clone()).file_name(name.clone());
+            if let Err(err) = bot.send_document(chat, file).await {
+                tracing::warn!(chat = chat.0, error = %err, "sending a file failed");
+            }
+        }
+    }
     let messages = render(reply, MAX_MESSAGE_LEN);
     let last = messages.len().saturating_sub(1);
     let keyboard = Arc::new(keyboard(reply));

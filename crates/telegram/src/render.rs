@@ -35,6 +35,8 @@ pub fn render(reply: &Reply, limit: usize) -> Vec<String> {
             Part::Draft { number, text } => {
                 units.extend(wrapped(&format!("<b>{number}.</b> <code>"), text, "</code>", limit));
             }
+            // Files are sent as documents, not as text.
+            Part::File { .. } => continue,
             Part::Text(text) => {
                 for line in text.lines() {
                     let first_of_line = units.len();

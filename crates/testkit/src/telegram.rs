@@ -299,6 +299,31 @@ fn parse_params(headers: &HeaderMap, body: &Bytes) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|err| format!("Bad Request: can't parse JSON: {err}"))
 }
 
+/// Multipart fields as parameters; file fields as their text.
+async fn multipart_params(headers: &HeaderMap, body: Bytes) -> Result<Value, String> {
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("boundary=").nth(1))
+        .map(|b| b.trim_matches('"').to_owned())
+        .ok_or("Bad Request: multipart without a boundary")?;
+    let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut params = serde_json::Map::new();
+    while let Some(field) = form.next_field().await.map_err(|err| format!("Bad Request: {err}"))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|err| format!("Bad Request: {err}"))?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let value = match file_name {
+            Some(file_name) => json!({ "file_name": file_name, "content": text }),
+            None => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        };
+        params.insert(name, value);
+    }
+    Ok(Value::Object(params))
+}
+
 async fn handle(
     State(shared): State<Arc<Shared>>,
     Path((bot, method)): Path<(String, String)>,
@@ -309,7 +334,12 @@ async fn handle(
         return error(StatusCode::NOT_FOUND, "Not Found", None);
     };
     let method = method.to_lowercase();
-    let params = match parse_params(&headers, &body) {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let params = if multipart { multipart_params(&headers, body).await } else { parse_params(&headers, &body) };
+    let params = match params {
         Ok(params) => params,
         Err(description) => return error(StatusCode::BAD_REQUEST, &description, None),
     };
@@ -361,6 +391,18 @@ async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
         }
         "getmycommands" => ok(json!([])),
         "getupdates" => ok(poll(shared, params).await),
+        "senddocument" => match params.get("document") {
+            Some(document) => {
+                let mut message = bot_message(shared, "sendmessage", params, "");
+                message.as_object_mut().map(|m| m.remove("text"));
+                message["document"] = json!({
+                    "file_id": "doc-1", "file_unique_id": "u-doc-1",
+                    "file_name": document["file_name"].as_str().unwrap_or("file"),
+                });
+                ok(message)
+            }
+            None => error(StatusCode::BAD_REQUEST, "Bad Request: there is no document in the request", None),
+        },
         "sendmessage" | "editmessagetext" => match params.get("text").and_then(Value::as_str) {
             Some(text) if !text.is_empty() => ok(bot_message(shared, method, params, text)),
             _ => error(StatusCode::BAD_REQUEST, "Bad Request: message text is empty", None),

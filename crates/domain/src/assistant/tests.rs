@@ -74,7 +74,7 @@ async fn history_reaches_the_model_bounded() {
     }
     let last = journal.lock().unwrap().last().unwrap().clone();
     assert_eq!(last.messages.last().unwrap().content, "message 19");
-    assert_eq!(assistant.session(7).history.len(), 6);
+    assert_eq!(assistant.session(7).await.history.len(), 6);
 }
 
 #[tokio::test]
@@ -96,8 +96,8 @@ async fn bad_settings_are_refused_and_change_nothing() {
     let assistant = Assistant::new(AssistantConfig::default(), None);
     assert!(send(&assistant, "/tone spicy").await.to_plain().contains("Choose one of"));
     assert!(send(&assistant, "/persona emoji: sometimes").await.to_plain().contains("Nothing changed"));
-    assert_eq!(assistant.session(7).tone, Tone::Playful);
-    assert_eq!(assistant.session(7).persona, Persona::default());
+    assert_eq!(assistant.session(7).await.tone, Tone::Playful);
+    assert_eq!(assistant.session(7).await.persona, Persona::default());
 }
 
 #[tokio::test]
@@ -173,4 +173,48 @@ async fn the_system_message_carries_a_canary_and_the_current_model_is_switchable
     assert_eq!(request.model, "other-model");
     assert_eq!(request.kind, Kind::Flirt);
     assert!(request.messages[0].content.contains(crate::prompt::CANARY_PREFIX));
+}
+
+#[tokio::test]
+async fn export_sends_everything_stored_and_forget_deletes_it_after_confirmation() {
+    let assistant = Assistant::new(AssistantConfig::default(), None);
+    send(&assistant, "/persona name: Kim").await;
+    let export = send(&assistant, "/export").await;
+    let Some(Part::File { name, content }) = export.parts.iter().find(|p| matches!(p, Part::File { .. })) else {
+        panic!("no file: {export:?}");
+    };
+    assert_eq!(name, "muse-export.json");
+    let json: serde_json::Value = serde_json::from_slice(content).unwrap();
+    assert_eq!(json["user_id"], 7);
+    assert_eq!(json["session"]["persona"]["name"], "Kim");
+    let ask = send(&assistant, "/forget").await;
+    assert_eq!(ask.buttons.len(), 2);
+    assert_eq!(assistant.session(7).await.persona.name, "Kim", "nothing is deleted before the confirmation");
+    let press = |data: &str| Request { user: 7, user_lang: None, input: Input::Button(data.into()) };
+    assert!(assistant.clone().oneshot(press(FORGET_NO)).await.unwrap().to_plain().contains("Nothing was deleted"));
+    assert!(assistant.clone().oneshot(press(FORGET_YES)).await.unwrap().to_plain().contains("deleted"));
+    assert_eq!(assistant.session(7).await, Session::default());
+    assert_eq!(assistant.session_count(), Some(0));
+}
+
+#[tokio::test]
+async fn a_session_that_cannot_be_loaded_is_never_saved_over() {
+    struct Broken;
+    impl Sessions for Broken {
+        fn load(&self, _: UserId) -> futures::future::BoxFuture<'_, Result<Option<Session>, BoxError>> {
+            Box::pin(async { Err::<Option<Session>, BoxError>("disk on fire".into()) })
+        }
+        fn save(&self, _: UserId, _: Session) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
+            panic!("must not save over data it could not read")
+        }
+        fn delete(&self, _: UserId) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn count(&self) -> Option<usize> {
+            None
+        }
+    }
+    let assistant = Assistant::with_sessions(AssistantConfig::default(), None, Arc::new(Broken));
+    let reply = send(&assistant, "/persona name: Kim").await;
+    assert!(reply.to_plain().contains("Kim"), "the user still gets an answer");
 }

@@ -40,9 +40,11 @@ pub(crate) fn lock(root: &Path) -> io::Result<Result<File, ()>> {
     }
 }
 
-/// Removes temporary files crashed runs left behind; returns how many.
-pub(crate) fn remove_stale_temp_files(root: &Path) -> io::Result<usize> {
+/// Removes temporary files crashed runs left behind; returns how many, and
+/// how many documents there are (the listing is free: nothing is read).
+pub(crate) fn remove_stale_temp_files(root: &Path) -> io::Result<(usize, usize)> {
     let mut removed = 0;
+    let mut documents = 0;
     let docs = root.join("docs");
     let mut dirs = vec![root.to_path_buf()];
     if docs.is_dir() {
@@ -53,13 +55,17 @@ pub(crate) fn remove_stale_temp_files(root: &Path) -> io::Result<usize> {
     for dir in dirs.iter().filter(|d| d.is_dir()) {
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
-            if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(TMP_PREFIX) {
                 fs::remove_file(entry.path())?;
                 removed += 1;
+            } else if name.ends_with(".doc") {
+                documents += 1;
             }
         }
     }
-    Ok(removed)
+    Ok((removed, documents))
 }
 
 /// Writes `document` to `path` atomically: a temporary file in the same

@@ -113,6 +113,8 @@ pub struct StoreHealth {
     pub quarantined: u64,
     /// Stale temporary files removed at start.
     pub stale_temp_files_removed: usize,
+    /// Documents on disk when the store was opened.
+    pub documents_at_open: usize,
 }
 
 struct Cache {
@@ -140,6 +142,7 @@ struct Inner {
     written: AtomicU64,
     quarantined: AtomicU64,
     stale_removed: usize,
+    documents_at_open: usize,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -170,11 +173,11 @@ impl FileStore {
     pub async fn open(config: FileStoreConfig) -> Result<FileStore, StoreError> {
         let root = config.dir.clone();
         let dir = root.clone();
-        let (lock, stale) = blocking(move || {
+        let (lock, (stale, documents)) = blocking(move || {
             disk::create_dir(&dir)?;
             let lock = disk::lock(&dir)?;
-            let stale = if lock.is_ok() { disk::remove_stale_temp_files(&dir)? } else { 0 };
-            Ok((lock, stale))
+            let found = if lock.is_ok() { disk::remove_stale_temp_files(&dir)? } else { (0, 0) };
+            Ok((lock, found))
         })
         .await?;
         let lock = lock.map_err(|()| StoreError::Locked(root.clone()))?;
@@ -193,6 +196,7 @@ impl FileStore {
             written: AtomicU64::new(0),
             quarantined: AtomicU64::new(0),
             stale_removed: stale,
+            documents_at_open: documents,
             config,
         });
         let stop = Arc::new(tokio::sync::Notify::new());
@@ -224,6 +228,7 @@ impl FileStore {
             written: inner.written.load(Ordering::Relaxed),
             quarantined: inner.quarantined.load(Ordering::Relaxed),
             stale_temp_files_removed: inner.stale_removed,
+            documents_at_open: inner.documents_at_open,
         }
     }
 
