@@ -5,6 +5,8 @@
 mod resilience;
 /// Access, admin commands, validation, injection, the output guard, secrets.
 mod security;
+/// State across restarts and crashes, /export, /forget, the directory lock.
+mod storage;
 /// Telegram mode: commands, drafts, prompts, history, escaping, splitting.
 mod telegram;
 /// `muse-bot chat` and how the binary starts and refuses to start.

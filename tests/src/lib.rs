@@ -105,6 +105,12 @@ impl BotProcess {
         self.output.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// Kills the process with SIGKILL: a crash.
+    pub async fn kill(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+
     /// Sends SIGTERM and waits for the process to exit.
     pub async fn stop(mut self) -> ExitStatus {
         if let Some(pid) = self.child.id() {

@@ -321,6 +321,16 @@ async fn multipart_params(headers: &HeaderMap, body: Bytes) -> Result<Value, Str
         };
         params.insert(name, value);
     }
+    // `"document": "attach://<field>"` names the field holding the file.
+    let attached: Vec<(String, String)> = params
+        .iter()
+        .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.strip_prefix("attach://")?.to_owned())))
+        .collect();
+    for (key, field) in attached {
+        if let Some(file) = params.remove(&field) {
+            params.insert(key, file);
+        }
+    }
     Ok(Value::Object(params))
 }
 
