@@ -91,7 +91,9 @@ async fn reopen(dir: &std::path::Path, stored: usize) -> Result<(), Box<dyn std:
     let started = Instant::now();
     assert!(store.get("user-4242").await?.is_some());
     let first_read = started.elapsed();
-    println!("start-up with {stored} users: open {opened:.2?} (lock, stale-file sweep, no document read), first read {first_read:.2?}");
+    println!(
+        "start-up with {stored} users: open {opened:.2?} (lock, stale-file sweep, no document read), first read {first_read:.2?}"
+    );
     println!("resident memory: {rss_before:.1} MiB before open, {:.1} MiB after open", rss_mib());
     let started = Instant::now();
     for user in 0..stored {
