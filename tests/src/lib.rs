@@ -81,6 +81,8 @@ impl BotProcess {
             ("TELEGRAM_BOT_TOKEN".to_owned(), TOKEN.to_owned()),
             ("TELEGRAM_API_URL".to_owned(), telegram.url()),
             ("RUST_LOG".to_owned(), "debug".to_owned()),
+            // Parallel tests must not fight over port 8080; health tests set it.
+            ("HEALTH_ADDR".to_owned(), String::new()),
         ];
         if let Some(model) = model {
             vars.push(("LLM_BASE_URL".to_owned(), model.base_url()));
@@ -98,6 +100,18 @@ impl BotProcess {
             panic!("muse-bot did not start polling: {err}\n--- output ---\n{}", process.output());
         }
         process
+    }
+
+    /// Waits until the output has a line containing `needle`, and returns it.
+    pub async fn wait_for_line(&self, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(line) = self.output().lines().find(|line| line.contains(needle)) {
+                return line.to_owned();
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no line with {needle:?} in:\n{}", self.output());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Everything the process wrote to stdout and stderr so far.

@@ -38,6 +38,14 @@ pub(crate) fn retry_decision(err: &BoxError) -> RetryDecision {
     if err.is::<Elapsed>() { RetryDecision::Retry { after: None } } else { RetryDecision::Never }
 }
 
+/// A short class for a model-call error, for metrics.
+pub(crate) fn error_class(err: &BoxError) -> String {
+    if let Some(err) = err.downcast_ref::<LlmError>() {
+        return err.class();
+    }
+    if err.is::<Overloaded>() { "overloaded".to_owned() } else { "other".to_owned() }
+}
+
 /// The per-user model-call limit's refusal, as the assistant understands it.
 pub(crate) fn user_refusal(err: BoxError) -> BoxError {
     match err.downcast::<RateLimited>() {

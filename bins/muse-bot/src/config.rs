@@ -60,6 +60,7 @@ const SETTINGS: &[(&str, bool)] = &[
     ("STORAGE_DURABLE", false),
     ("STORAGE_FLUSH_MS", false),
     ("STORAGE_CACHE_MB", false),
+    ("HEALTH_ADDR", true),
     ("LOG_FORMAT", true),
 ];
 
@@ -129,6 +130,7 @@ struct Raw {
     storage_durable: bool,
     storage_flush_ms: u64,
     storage_cache_mb: usize,
+    health_addr: String,
     log_format: String,
 }
 
@@ -173,6 +175,7 @@ impl Default for Raw {
             storage_durable: false,
             storage_flush_ms: 1000,
             storage_cache_mb: 16,
+            health_addr: "127.0.0.1:8080".to_owned(),
             log_format: "pretty".to_owned(),
         }
     }
@@ -202,6 +205,8 @@ pub(crate) struct Config {
     pub(crate) security: Security,
     /// Where and how state is stored.
     pub(crate) storage: FileStoreConfig,
+    /// The ops HTTP address; `None` disables it.
+    pub(crate) health_addr: Option<std::net::SocketAddr>,
     /// How logs are written.
     pub(crate) log_format: LogFormat,
 }
@@ -265,12 +270,16 @@ impl Config {
     }
 }
 
+/// Settings for which an empty value means something ("off"), not "unset".
+const EMPTY_MEANS_OFF: &[&str] = &["HEALTH_ADDR"];
+
 /// The known settings from the environment, as figment values keyed like
-/// the TOML file. Empty values count as unset.
+/// the TOML file. Empty values count as unset, except where empty means off.
 fn env_values(env: &BTreeMap<String, String>) -> Dict {
     let mut dict = Map::new();
     for (name, text_only) in SETTINGS {
-        let Some(value) = env.get(*name).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+        let keep_empty = EMPTY_MEANS_OFF.contains(name);
+        let Some(value) = env.get(*name).map(|v| v.trim()).filter(|v| keep_empty || !v.is_empty()) else {
             continue;
         };
         let value = if *text_only {
@@ -321,6 +330,12 @@ fn validate(raw: Raw) -> Result<Config, ConfigError> {
     let resilience = resilience(&raw)?;
     let security = security(&raw)?;
     let storage = storage(&raw)?;
+    let health_addr = match raw.health_addr.trim() {
+        "" => None,
+        addr => Some(
+            addr.parse().map_err(|_| invalid("HEALTH_ADDR", format!("not an address like 127.0.0.1:8080: {addr}")))?,
+        ),
+    };
     let telegram_api_url = url("TELEGRAM_API_URL", &raw.telegram_api_url)?;
     url("LLM_BASE_URL", &raw.llm_base_url)?;
     if raw.llm_model.trim().is_empty() {
@@ -364,7 +379,7 @@ fn validate(raw: Raw) -> Result<Config, ConfigError> {
         max_tokens: raw.llm_max_tokens,
         ..AssistantConfig::default()
     };
-    Ok(Config { telegram, llm, assistant, resilience, security, storage, log_format })
+    Ok(Config { telegram, llm, assistant, resilience, security, storage, health_addr, log_format })
 }
 
 fn storage(raw: &Raw) -> Result<FileStoreConfig, ConfigError> {

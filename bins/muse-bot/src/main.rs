@@ -3,6 +3,7 @@
 mod classify;
 mod config;
 mod console;
+mod ops;
 mod persist;
 mod stack;
 mod tools;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use muse_storage::{FileStore, StoreError};
+use muse_telegram::TelegramStatus;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -81,7 +83,10 @@ async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
         Err(err @ StoreError::Locked(_)) => anyhow::bail!("{err}; stop it first, or set DATA_DIR to another directory"),
         Err(err) => return Err(err).context("opening DATA_DIR"),
     };
-    let stack::Stack { service, persist } = stack::build(&config, store).await?;
+    let status = config.telegram.as_ref().map(|_| Arc::new(TelegramStatus::default()));
+    let recorder = ops::recorder()?;
+    let stack::Stack { service, persist, runner, metrics } =
+        stack::build(&config, store, status.clone(), recorder).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     match (mode, config.telegram.clone()) {
@@ -91,7 +96,10 @@ async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
         }
         (Mode::Telegram, Some(telegram)) => {
             tracing::info!("{}", stack::banner(&config));
-            muse_telegram::run(telegram, service, shutdown).await?;
+            if let Some(addr) = config.health_addr {
+                ops::serve(addr, runner, metrics, shutdown.clone()).await?;
+            }
+            muse_telegram::run(telegram, service, status.unwrap_or_default(), shutdown).await?;
         }
         (Mode::Telegram, None) => unreachable!("checked in main"),
     }

@@ -5,19 +5,24 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use muse_domain::{Assistant, ModelReply, ModelRequest, ModelService, Request, UserId};
+use metrics_exporter_prometheus::PrometheusHandle;
+use muse_domain::{Assistant, Input, MENU, ModelReply, ModelRequest, ModelService, Request, UserId, name_of};
+use muse_health::{MetricsRender, Runner};
 use muse_llm::LlmClient;
 use muse_resilience::{Breaker, BreakerConfig, BreakerLayer, FallbackLayer, KeyedLimitLayer, Notices, RetryPolicy};
 use muse_security::{AccessLayer, AccessPolicy, Guard, InputLayer, OutputGuardLayer, SecurityCounters};
 use muse_storage::FileStore;
 use muse_telegram::MuseService;
+use muse_telegram::TelegramStatus;
 use tower::retry::RetryLayer;
 use tower::timeout::TimeoutLayer;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, Layer, ServiceBuilder, ServiceExt};
+use tracing::Instrument;
 
 use crate::classify;
 use crate::config::Config;
+use crate::ops::{self, Sources};
 use crate::persist::{FileSessions, Persist};
 use crate::tools::{Gauge, Stats, Tools};
 
@@ -39,12 +44,21 @@ pub(crate) struct Stack {
     pub(crate) service: MuseService,
     /// Saves the global state; flushed at shutdown.
     pub(crate) persist: Arc<Persist>,
+    /// The health checks.
+    pub(crate) runner: Arc<Runner>,
+    /// Renders `/metrics`.
+    pub(crate) metrics: MetricsRender,
 }
 
 /// Builds the Request -> Reply stack shared by Telegram and the terminal,
 /// keeping state in `store`. Must run inside the runtime (pruning and
 /// saving tasks start here).
-pub(crate) async fn build(config: &Config, store: Arc<FileStore>) -> anyhow::Result<Stack> {
+pub(crate) async fn build(
+    config: &Config,
+    store: Arc<FileStore>,
+    telegram: Option<Arc<TelegramStatus>>,
+    recorder: PrometheusHandle,
+) -> anyhow::Result<Stack> {
     let notices = Notices::<UserId>::new();
     let security = Arc::new(SecurityCounters::default());
     let guard = Arc::new(Guard::builtin());
@@ -56,16 +70,31 @@ pub(crate) async fn build(config: &Config, store: Arc<FileStore>) -> anyhow::Res
         None => (None, Vec::new(), Vec::new()),
     };
     let sessions = Arc::new(FileSessions::new(store.clone()));
+    let counted = sessions.clone();
     let assistant = Assistant::with_sessions(config.assistant.clone(), model, sessions);
     let general = KeyedLimitLayer::new(config.resilience.rate, notices, |request: &Request| request.user);
     general.spawn_pruning(PRUNE_EVERY);
     let general_refused = general.clone();
     limited.insert(0, ("updates per user", Arc::new(move || general_refused.refused())));
     let policy = Arc::new(AccessPolicy::new(config.security.admins.clone(), config.security.allowed.clone()));
-    let persist = Arc::new(Persist::new(store, assistant.clone(), policy.clone(), security.clone(), stats.clone()));
+    let persist =
+        Arc::new(Persist::new(store.clone(), assistant.clone(), policy.clone(), security.clone(), stats.clone()));
     persist.restore().await?;
     persist.spawn_periodic_save();
+    let sources = Arc::new(Sources {
+        store,
+        llm: llm.clone(),
+        breakers: breakers.clone(),
+        security: security.clone(),
+        stats: stats.clone(),
+        limited: limited.clone(),
+        telegram: config.telegram.clone().zip(telegram),
+        users: Arc::new(move || muse_domain::Sessions::count(counted.as_ref())),
+    });
+    let runner = Arc::new(ops::runner(&sources));
+    let metrics = ops::metrics(recorder, sources);
     let tools = Tools {
+        runner: runner.clone(),
         persist: persist.clone(),
         assistant,
         guard,
@@ -88,12 +117,35 @@ pub(crate) async fn build(config: &Config, store: Arc<FileStore>) -> anyhow::Res
         // /check and admin commands, then the assistant: persona, prompt, model, drafts.
         .service(tools);
     // Errors end here: a limited user gets one notice, anything else an apology.
+    // One span per update: who and what kind, never the text.
     let service = tower::service_fn(move |request: Request| {
         let stack = stack.clone();
         stats.requests.fetch_add(1, Ordering::Relaxed);
-        async move { classify::into_reply(stack.oneshot(request).await) }
+        let kind = update_kind(&request);
+        metrics::counter!("muse_updates_total", "kind" => kind).increment(1);
+        let span = tracing::info_span!("update", user = request.user, kind);
+        async move {
+            let started = std::time::Instant::now();
+            let reply = classify::into_reply(stack.oneshot(request).await);
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "handled");
+            reply
+        }
+        .instrument(span)
     });
-    Ok(Stack { service: BoxCloneSyncService::new(service), persist })
+    Ok(Stack { service: BoxCloneSyncService::new(service), persist, runner, metrics })
+}
+
+/// The kind of an update for metrics and logs: the command name, or what
+/// else it is. Unknown commands count as one kind, so labels stay few.
+fn update_kind(request: &Request) -> &'static str {
+    match &request.input {
+        Input::NonText => "non_text",
+        Input::Button(_) => "button",
+        Input::Text(text) => match name_of(text) {
+            None => "text",
+            Some(name) => MENU.iter().find(|entry| entry.name == name).map_or("unknown_command", |entry| entry.name),
+        },
+    }
 }
 
 /// per-user AI limit -> global AI limit -> deadline -> output guard ->
@@ -112,9 +164,18 @@ fn model_stack(
     // One bulkhead for the provider, shared by every model: at most
     // `max_concurrency` calls in flight; beyond that, shed at once.
     let bulkhead = ServiceBuilder::new()
-        .map_request(move |request: ModelRequest| {
+        // Every provider call is counted and timed, errors by class.
+        .map_future(move |call| {
             calls.model_calls.fetch_add(1, Ordering::Relaxed);
-            request
+            let started = std::time::Instant::now();
+            async move {
+                let result: Result<ModelReply, BoxError> = call.await;
+                metrics::histogram!("muse_model_request_seconds").record(started.elapsed().as_secs_f64());
+                if let Err(err) = &result {
+                    metrics::counter!("muse_model_errors_total", "class" => classify::error_class(err)).increment(1);
+                }
+                result
+            }
         })
         .load_shed()
         .concurrency_limit(r.max_concurrency)

@@ -32,6 +32,7 @@ pub(crate) type Gauge = (&'static str, Arc<dyn Fn() -> u64 + Send + Sync>);
 /// What the tools read and change.
 #[derive(Clone)]
 pub(crate) struct Tools {
+    pub(crate) runner: Arc<muse_health::Runner>,
     pub(crate) persist: Arc<Persist>,
     pub(crate) assistant: Assistant,
     pub(crate) guard: Arc<Guard>,
@@ -72,6 +73,13 @@ impl Tools {
                 Err(problem) => Reply::text(problem),
             },
             AdminCommand::Stats => self.stats(),
+            AdminCommand::Health => Reply {
+                parts: vec![
+                    Part::Title("Muse health".to_owned()),
+                    Part::Text(crate::ops::report_text(&self.runner.run().await)),
+                ],
+                buttons: Vec::new(),
+            },
             AdminCommand::Ban(id) => match id.trim().parse::<u64>() {
                 Ok(user) => match self.policy.ban(user) {
                     Ok(true) => Reply::text(format!("User {user} is banned.")),

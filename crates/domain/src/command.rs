@@ -99,6 +99,7 @@ pub const MENU: &[MenuEntry] = &[
         example: "/stats",
         open: false,
     },
+    MenuEntry { name: "health", description: "the health report", example: "/health", open: false },
     MenuEntry { name: "ban", description: "block a user", example: "/ban 123456789", open: false },
     MenuEntry { name: "unban", description: "unblock a user", example: "/unban 123456789", open: false },
 ];
@@ -118,6 +119,8 @@ pub enum AdminCommand {
     Models,
     /// `/stats`: counters.
     Stats,
+    /// `/health`: the health report.
+    Health,
     /// `/ban <id>`.
     Ban(String),
     /// `/unban <id>`.
@@ -195,6 +198,7 @@ impl Command {
             "model" => Command::Admin(AdminCommand::Model(args)),
             "models" => Command::Admin(AdminCommand::Models),
             "stats" => Command::Admin(AdminCommand::Stats),
+            "health" => Command::Admin(AdminCommand::Health),
             "ban" => Command::Admin(AdminCommand::Ban(args)),
             "unban" => Command::Admin(AdminCommand::Unban(args)),
             _ if name.is_empty() => Command::Chat(text.trim().to_owned()),

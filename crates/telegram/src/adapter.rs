@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use muse_domain::{Input, MENU, Part, Reply, Request};
@@ -9,7 +10,6 @@ use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
-use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MaybeInaccessibleMessage, ParseMode,
@@ -39,6 +39,36 @@ pub struct TelegramConfig {
     pub poll_timeout: Duration,
 }
 
+/// What the health check reads about the Telegram side.
+#[derive(Debug, Default)]
+pub struct TelegramStatus {
+    /// Unix milliseconds of the last update received (0: none yet).
+    pub last_update_ms: AtomicU64,
+    /// Unix milliseconds of the last polling error (0: none).
+    pub last_poll_error_ms: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Asks the Bot API who the bot is: `Ok(username)` when Telegram answers.
+pub async fn probe(config: &TelegramConfig) -> Result<String, RequestError> {
+    let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url.clone());
+    Ok(bot.get_me().await?.username().to_owned())
+}
+
+/// Records polling errors for the health check, and logs them.
+struct PollErrors(Arc<TelegramStatus>);
+
+impl teloxide::error_handlers::ErrorHandler<RequestError> for PollErrors {
+    fn handle_error(self: Arc<Self>, error: RequestError) -> futures::future::BoxFuture<'static, ()> {
+        self.0.last_poll_error_ms.store(now_ms(), Ordering::Relaxed);
+        tracing::warn!(error = %error, "polling failed");
+        Box::pin(async {})
+    }
+}
+
 /// Why the adapter could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TelegramError {
@@ -53,6 +83,7 @@ pub enum TelegramError {
 pub async fn run(
     config: TelegramConfig,
     service: MuseService,
+    status: Arc<TelegramStatus>,
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
     let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url);
@@ -69,7 +100,7 @@ pub async fn run(
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback));
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .dependencies(dptree::deps![service])
+        .dependencies(dptree::deps![service, status.clone()])
         .default_handler(|_| async {})
         .build();
     let token = dispatcher.shutdown_token();
@@ -81,12 +112,18 @@ pub async fn run(
         }
     });
     let listener = Polling::builder(bot).timeout(config.poll_timeout).delete_webhook().await.build();
-    let errors = LoggingErrorHandler::with_custom_text("polling failed");
+    let errors = Arc::new(PollErrors(status));
     dispatcher.try_dispatch_with_listener(listener, errors).await.map_err(TelegramError::Start)?;
     Ok(())
 }
 
-async fn on_message(bot: Tg, message: Message, service: MuseService) -> Result<(), Infallible> {
+async fn on_message(
+    bot: Tg,
+    message: Message,
+    service: MuseService,
+    status: Arc<TelegramStatus>,
+) -> Result<(), Infallible> {
+    status.last_update_ms.store(now_ms(), Ordering::Relaxed);
     let Some(user) = message.from.as_ref() else {
         return Ok(()); // channel posts and anonymous admins: nobody to answer
     };
@@ -99,7 +136,13 @@ async fn on_message(bot: Tg, message: Message, service: MuseService) -> Result<(
     Ok(())
 }
 
-async fn on_callback(bot: Tg, query: CallbackQuery, service: MuseService) -> Result<(), Infallible> {
+async fn on_callback(
+    bot: Tg,
+    query: CallbackQuery,
+    service: MuseService,
+    status: Arc<TelegramStatus>,
+) -> Result<(), Infallible> {
+    status.last_update_ms.store(now_ms(), Ordering::Relaxed);
     // Stop the button's spinner first; the drafts follow.
     if let Err(err) = bot.answer_callback_query(query.id.clone()).await {
         tracing::warn!(error = %err, "could not answer a button press");

@@ -25,4 +25,4 @@
 pub mod adapter;
 pub mod render;
 
-pub use adapter::{MuseService, TelegramConfig, TelegramError, run};
+pub use adapter::{MuseService, TelegramConfig, TelegramError, TelegramStatus, probe, run};

@@ -109,3 +109,10 @@ fn admins_and_the_allowlist_are_read() {
     let config = Config::load(&env(&[("ALLOWED_USER_IDS", "5,6")])).unwrap();
     assert_eq!(config.security.allowed, Some(vec![5, 6]));
 }
+
+#[test]
+fn health_addr_defaults_to_8080_and_empty_disables_it() {
+    assert_eq!(Config::load(&env(&[])).unwrap().health_addr, Some("127.0.0.1:8080".parse().unwrap()));
+    assert_eq!(Config::load(&env(&[("HEALTH_ADDR", "")])).unwrap().health_addr, None);
+    assert!(Config::load(&env(&[("HEALTH_ADDR", "localhost")])).unwrap_err().to_string().starts_with("HEALTH_ADDR: "));
+}
