@@ -153,7 +153,7 @@ impl Default for Raw {
             llm_stream_idle_secs: 10.0,
             llm_timeout_secs: 15.0,
             llm_deadline_secs: 30.0,
-            llm_max_concurrency: 16,
+            llm_max_concurrency: 64,
             llm_max_attempts: 3,
             llm_retry_after_max_secs: 10.0,
             rate_limit_per_minute: 30,

@@ -102,6 +102,11 @@ pub async fn run(
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
         .dependencies(dptree::deps![service, status.clone()])
         .default_handler(|_| async {})
+        // One worker per chat costs a queue block of 32 updates per chat: at
+        // thousands of chats, tens of MiB. Chats are spread over a fixed set
+        // of workers instead; a chat always lands on the same one, so its
+        // updates stay in order.
+        .distribution_function(|update| update.chat().map(|chat| chat.id.0.rem_euclid(WORKERS)))
         .build();
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -167,6 +172,9 @@ async fn answer(bot: &Tg, chat: ChatId, request: Request, service: MuseService) 
     let Ok(reply) = reply;
     send(bot, chat, &reply).await;
 }
+
+/// Workers handling updates; a worker takes one update at a time.
+const WORKERS: i64 = 256;
 
 /// Replies that take longer than this get a "typing…" action; instant
 /// ones (`/help`, settings) do not spend a request on it.

@@ -1,0 +1,103 @@
+//! Load generator: the real `muse-bot` against the testkit fakes, many
+//! chats at once, measuring the bot process's CPU time per reply and its
+//! peak resident memory from /proc.
+//!
+//! ```sh
+//! cargo build --release -p muse-bot -p muse-tests
+//! target/release/muse-load target/release/muse-bot 2000 1 [bulkhead, default 10000]
+//! ```
+
+use std::time::{Duration, Instant};
+
+use muse_testkit::{FakeOpenAi, FakeTelegram, Rule};
+
+/// utime + stime of `pid`, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of stat: 11 and 12 after ')'.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn status_kib(pid: u32, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let bot = args.next().ok_or("usage: muse-load <muse-bot binary> <users> <messages per user>")?;
+    let bot = std::fs::canonicalize(bot)?;
+    let users: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let per_user: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(1);
+    // The bulkhead: 10000 lets every reply reach the model.
+    let concurrency = args.next().unwrap_or_else(|| "10000".to_owned());
+    let telegram = FakeTelegram::spawn().await?;
+    let model = FakeOpenAi::spawn().await?;
+    model.rule(Rule::always(
+        "1. hey you, I was just thinking about you\n2. miss me already?\n3. guess what I'm wearing",
+    ));
+    let data = tempfile::tempdir()?;
+    let (url, base) = (telegram.url(), model.base_url());
+    let mut child = tokio::process::Command::new(bot)
+        .current_dir(data.path())
+        .env_clear()
+        .envs([
+            ("TELEGRAM_BOT_TOKEN", "1:load"),
+            ("TELEGRAM_API_URL", url.as_str()),
+            ("LLM_BASE_URL", base.as_str()),
+            ("LLM_API_KEY", "k"),
+            ("HEALTH_ADDR", ""),
+            ("RUST_LOG", "warn"),
+            ("RATE_LIMIT_PER_MINUTE", "100000"),
+            ("AI_RATE_LIMIT_PER_MINUTE", "100000"),
+            ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "100000"),
+            ("LLM_MAX_CONCURRENCY", concurrency.as_str()),
+        ])
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = child.id().ok_or("no pid")?;
+    telegram.wait_calls(0, "getUpdates", 1, Duration::from_secs(30)).await?;
+    // The idle cost (long polling, timers) over 10 s, to separate it out.
+    let idle_started = (cpu_seconds(pid), Instant::now());
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let idle_rate = (cpu_seconds(pid) - idle_started.0) / idle_started.1.elapsed().as_secs_f64();
+    let idle = status_kib(pid, "VmRSS:") / 1024.0;
+    let (cpu_before, started, mark) = (cpu_seconds(pid), Instant::now(), telegram.mark());
+    for round in 0..per_user {
+        for user in 1..=users {
+            telegram.inject_text(user, &format!("/reply hey gorgeous, what are you up to tonight? ({round})"));
+        }
+    }
+    let replies = users * per_user;
+    let budget = Duration::from_secs(60 + replies / 10);
+    telegram.wait_calls(mark, "sendMessage", replies as usize, budget).await?;
+    let (wall, cpu) = (started.elapsed(), cpu_seconds(pid) - cpu_before);
+    println!(
+        "{users} chats x {per_user} message(s): {replies} replies in {wall:.1?} ({:.0} replies/s)",
+        replies as f64 / wall.as_secs_f64()
+    );
+    println!("bot CPU: {cpu:.2} s in all, {:.3} ms per reply", cpu * 1000.0 / replies as f64);
+    let net = (cpu - idle_rate * wall.as_secs_f64()).max(0.0);
+    println!(
+        "idle CPU: {:.1} ms a second; net of it, {:.3} ms per reply",
+        idle_rate * 1000.0,
+        net * 1000.0 / replies as f64
+    );
+    println!(
+        "bot memory: {idle:.1} MiB resident idle, {:.1} MiB at the end, {:.1} MiB peak",
+        status_kib(pid, "VmRSS:") / 1024.0,
+        status_kib(pid, "VmHWM:") / 1024.0
+    );
+    println!("model requests seen by the fake: {}", model.chat_requests().len());
+    child.start_kill()?;
+    Ok(())
+}
