@@ -1,18 +1,7 @@
 use std::time::{Duration, Instant};
 
 use muse_testkit::{Call, FakeOpenAi, FakeTelegram, ModelFault, Rule, TelegramFault};
-use muse_tests::{BotProcess, PATIENCE};
-
-async fn ask(telegram: &FakeTelegram, user: u64, text: &str) -> Call {
-    let mark = telegram.mark();
-    telegram.inject_text(user, text);
-    let mut sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.expect("the bot answers");
-    sent.remove(0)
-}
-
-fn text(call: &Call) -> &str {
-    call.str("text").unwrap_or_default()
-}
+use muse_tests::{BotProcess, PATIENCE, ask, text};
 
 const OFFLINE_NOTE: &str = "The model is unavailable right now, so these come from the offline writer.";
 

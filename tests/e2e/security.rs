@@ -1,18 +1,7 @@
 use std::time::Duration;
 
-use muse_testkit::{Call, FakeOpenAi, FakeTelegram, Rule};
-use muse_tests::{API_KEY, BotProcess, PATIENCE, TOKEN, run};
-
-async fn ask(telegram: &FakeTelegram, user: u64, text: &str) -> Call {
-    let mark = telegram.mark();
-    telegram.inject_text(user, text);
-    let mut sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.expect("the bot answers");
-    sent.remove(0)
-}
-
-fn text(call: &Call) -> &str {
-    call.str("text").unwrap_or_default()
-}
+use muse_testkit::{FakeOpenAi, FakeTelegram, Rule};
+use muse_tests::{API_KEY, BotProcess, TOKEN, ask, run, text};
 
 const ADMIN: u64 = 900;
 

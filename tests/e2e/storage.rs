@@ -3,19 +3,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use muse_storage::{FileStore, FileStoreConfig, Store};
-use muse_testkit::{Call, FakeTelegram};
-use muse_tests::{BotProcess, PATIENCE, run};
-
-async fn ask(telegram: &FakeTelegram, user: u64, text: &str) -> Call {
-    let mark = telegram.mark();
-    telegram.inject_text(user, text);
-    let mut sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.expect("the bot answers");
-    sent.remove(0)
-}
-
-fn text(call: &Call) -> &str {
-    call.str("text").unwrap_or_default()
-}
+use muse_testkit::FakeTelegram;
+use muse_tests::{BotProcess, PATIENCE, ask, run, text};
 
 /// Every file under `dir` whose name starts with `prefix`.
 fn files_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {

@@ -1,26 +1,22 @@
 use muse_testkit::{Call, FakeOpenAi, FakeTelegram, Rule};
-use muse_tests::{BotProcess, PATIENCE, TOKEN};
+use muse_tests::{BotProcess, PATIENCE, TOKEN, text};
 
 const FAN: u64 = 4242;
 
-async fn ask(telegram: &FakeTelegram, text: &str, replies: usize) -> Vec<Call> {
+async fn ask_for(telegram: &FakeTelegram, text: &str, replies: usize) -> Vec<Call> {
     let mark = telegram.mark();
     telegram.inject_text(FAN, text);
     telegram.wait_calls(mark, "sendMessage", replies, PATIENCE).await.expect("the bot answers")
-}
-
-fn text(call: &Call) -> &str {
-    call.str("text").unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn start_and_help_answer_and_the_menu_is_set() {
     let telegram = FakeTelegram::spawn().await.unwrap();
     let bot = BotProcess::telegram(&telegram, None, &[]).await;
-    let start = ask(&telegram, "/start", 1).await;
+    let start = ask_for(&telegram, "/start", 1).await;
     assert!(text(&start[0]).contains("Muse"), "{}", text(&start[0]));
     assert!(text(&start[0]).contains("Persona:"));
-    let help = ask(&telegram, "/help", 1).await;
+    let help = ask_for(&telegram, "/help", 1).await;
     for command in ["/reply", "/flirt", "/caption", "/ppv", "/mass", "/persona", "/tone", "/lang", "/reset"] {
         assert!(text(&help[0]).contains(command), "{command} missing from /help");
     }
@@ -36,7 +32,7 @@ async fn reply_gives_three_drafts_built_from_the_models_text() {
     let model = FakeOpenAi::spawn().await.unwrap();
     model.rule(Rule::contains("gorgeous", "Here you go:\n1. Hey you 😘\n2) Missed me?\n3. Only if you ask nicely"));
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
-    let sent = ask(&telegram, "/reply hey gorgeous what are you up to", 1).await;
+    let sent = ask_for(&telegram, "/reply hey gorgeous what are you up to", 1).await;
     let html = text(&sent[0]);
     assert!(html.contains("<code>Hey you 😘</code>"), "{html}");
     assert!(html.contains("<code>Missed me?</code>"), "{html}");
@@ -53,7 +49,7 @@ async fn a_slow_draft_shows_typing_first() {
     model.latency(std::time::Duration::from_millis(1500), std::time::Duration::ZERO);
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
     let mark = telegram.mark();
-    ask(&telegram, "/caption beach set", 1).await;
+    ask_for(&telegram, "/caption beach set", 1).await;
     let calls = telegram.calls();
     let typing = calls[mark..].iter().position(|c| c.method == "sendchataction" && c.params["action"] == "typing");
     let reply = calls[mark..].iter().position(|c| c.method == "sendmessage");
@@ -65,9 +61,9 @@ async fn the_persona_travels_in_the_system_message_and_the_fan_text_only_in_a_us
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
-    ask(&telegram, "/persona name: Zara; voice: teasing and warm; facts: loves hiking", 1).await;
+    ask_for(&telegram, "/persona name: Zara; voice: teasing and warm; facts: loves hiking", 1).await;
     let fan = "you up? {name} ${HOME} %s\n<b>second line</b>";
-    ask(&telegram, &format!("/reply {fan}"), 1).await;
+    ask_for(&telegram, &format!("/reply {fan}"), 1).await;
     let request = model.chat_requests().pop().unwrap();
     let messages = request.messages();
     assert_eq!(messages[0].0, "system");
@@ -84,10 +80,10 @@ async fn changing_the_persona_changes_the_next_prompt() {
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
-    ask(&telegram, "/persona name: Ivy", 1).await;
-    ask(&telegram, "/flirt", 1).await;
-    ask(&telegram, "/persona name: Ruby; lowercase: yes", 1).await;
-    ask(&telegram, "/flirt", 1).await;
+    ask_for(&telegram, "/persona name: Ivy", 1).await;
+    ask_for(&telegram, "/flirt", 1).await;
+    ask_for(&telegram, "/persona name: Ruby; lowercase: yes", 1).await;
+    ask_for(&telegram, "/flirt", 1).await;
     let systems: Vec<String> = model.chat_requests().iter().map(|r| r.messages()[0].1.clone()).collect();
     assert!(systems[0].contains("\"name\":\"Ivy\""), "{}", systems[0]);
     assert!(systems[1].contains("\"name\":\"Ruby\"") && systems[1].contains("lowercase"), "{}", systems[1]);
@@ -100,7 +96,7 @@ async fn model_text_with_markup_characters_arrives_escaped() {
     let model = FakeOpenAi::spawn().await.unwrap();
     model.rule(Rule::contains("tags", "1. <b>bold</b> & <script>x</script>\n2. a > b\n3. fish & chips"));
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
-    let html = text(&ask(&telegram, "/caption tags test", 1).await[0]).to_owned();
+    let html = text(&ask_for(&telegram, "/caption tags test", 1).await[0]).to_owned();
     assert!(html.contains("&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;"), "{html}");
     assert!(html.contains("a &gt; b") && html.contains("fish &amp; chips"), "{html}");
     assert!(!html.contains("<script>") && !html.contains("<b>bold"), "{html}");
@@ -115,7 +111,7 @@ async fn a_six_thousand_character_reply_arrives_as_several_messages() {
     assert!(long.len() >= 6000);
     model.rule(Rule::contains("essay", &long));
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
-    let sent = ask(&telegram, "write me an essay on pricing", 2).await;
+    let sent = ask_for(&telegram, "write me an essay on pricing", 2).await;
     assert!(sent.len() >= 2);
     for call in &sent {
         assert!(text(call).encode_utf16().count() <= 4096);
@@ -132,8 +128,8 @@ async fn non_text_unknown_commands_and_the_more_button() {
     telegram.inject_photo(FAN);
     let sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.unwrap();
     assert_eq!(text(&sent[0]), "I work with text — send me the fan's message.");
-    assert!(text(&ask(&telegram, "/dance", 1).await[0]).contains("/help"));
-    let drafts = ask(&telegram, "/mass weekend sale", 1).await;
+    assert!(text(&ask_for(&telegram, "/dance", 1).await[0]).contains("/help"));
+    let drafts = ask_for(&telegram, "/mass weekend sale", 1).await;
     let message_id = 1; // any message of the bot's; the fake does not check
     let mark = telegram.mark();
     telegram.inject_callback(FAN, "more", message_id);

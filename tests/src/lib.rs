@@ -5,7 +5,7 @@
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! use muse_testkit::{FakeOpenAi, FakeTelegram};
+//! use muse_testkit::{Call, FakeOpenAi, FakeTelegram};
 //! use muse_tests::BotProcess;
 //!
 //! let telegram = FakeTelegram::spawn().await?;
@@ -20,7 +20,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use muse_testkit::{FakeOpenAi, FakeTelegram};
+use muse_testkit::{Call, FakeOpenAi, FakeTelegram};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -171,4 +171,17 @@ pub async fn run(args: &[&str], input: &str, env: &[(&str, &str)]) -> ChatRun {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
+}
+
+/// Sends `text` as `user` and returns the bot's first message in reply.
+pub async fn ask(telegram: &FakeTelegram, user: u64, text: &str) -> Call {
+    let mark = telegram.mark();
+    telegram.inject_text(user, text);
+    let mut sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.expect("the bot answers");
+    sent.remove(0)
+}
+
+/// The text of a `sendMessage` call.
+pub fn text(call: &Call) -> &str {
+    call.str("text").unwrap_or_default()
 }
