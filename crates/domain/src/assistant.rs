@@ -289,7 +289,7 @@ impl Assistant {
         };
         session.last_draft = Some((kind, text.clone()));
         self.remember(session, &text, &drafts.join("\n"));
-        let mut parts = vec![Part::Title(format!("{} {}", drafts.len(), kind.plural()))];
+        let mut parts = vec![Part::Title(kind.title(drafts.len()))];
         parts.extend(drafts.into_iter().enumerate().map(|(i, text)| Part::Draft { number: i + 1, text }));
         parts.extend(note.map(|note| Part::Note(note.to_owned())));
         Reply { parts, buttons: vec![Button { label: "🔄 3 more".to_owned(), data: MORE.to_owned() }] }

@@ -42,8 +42,24 @@ impl Kind {
         !matches!(self, Kind::Flirt)
     }
 
-    /// A plural noun for a title line: "3 replies".
-    pub fn plural(self) -> &'static str {
+    /// The title line for `count` drafts: "3 replies", "1 reply".
+    pub fn title(self, count: usize) -> String {
+        let noun = if count == 1 { self.singular() } else { self.plural() };
+        format!("{count} {noun}")
+    }
+
+    fn singular(self) -> &'static str {
+        match self {
+            Kind::Reply => "reply",
+            Kind::Flirt => "flirty message",
+            Kind::Caption => "caption",
+            Kind::Ppv => "PPV pitch",
+            Kind::Mass => "mass message",
+            Kind::Chat => "message",
+        }
+    }
+
+    fn plural(self) -> &'static str {
         match self {
             Kind::Reply => "replies",
             Kind::Flirt => "flirty messages",

@@ -38,6 +38,8 @@ async fn drafts_come_from_the_model() {
     let reply = send(&assistant, "/reply hey you").await;
     assert_eq!(reply.drafts().collect::<Vec<_>>(), ["one", "two", "three"]);
     assert_eq!(reply.parts[0], Part::Title("3 replies".into()));
+    assert_eq!(Kind::Reply.title(1), "1 reply");
+    assert_eq!(Kind::Ppv.title(2), "2 PPV pitches");
     let request = &journal.lock().unwrap()[0];
     assert_eq!(request.messages.last().unwrap(), &crate::ChatMessage::new(Role::User, "hey you"));
 }
