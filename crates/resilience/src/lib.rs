@@ -5,8 +5,9 @@
 //!
 //! - [`breaker`]: [`BreakerLayer`], a circuit breaker with resilience4j's semantics.
 //! - [`retry`]: [`RetryPolicy`], capped exponential backoff with full jitter, a shared retry budget and Retry-After.
-//! - [`limit`]: [`KeyedLimitLayer`], per-key (or global) rate limits with governor, one notice per window.
+//! - [`limit`]: [`KeyedLimitLayer`], per-key (or global) rate limits of a [`Rate`] with governor, one notice per window.
 //! - [`fallback`]: [`Fallback`], try another service when the first fails.
+//! - [`future`]: the "inner call or immediate refusal" future the breaker and the limits share.
 //!
 //! Errors are boxed at each layer ([`tower::BoxError`]) and matched with
 //! `err.is::<BreakerOpen>()`.
@@ -29,10 +30,11 @@
 
 pub mod breaker;
 pub mod fallback;
+pub mod future;
 pub mod limit;
 pub mod retry;
 
 pub use breaker::{Breaker, BreakerConfig, BreakerLayer, BreakerOpen, BreakerState, Outcome};
 pub use fallback::{Fallback, FallbackLayer};
-pub use limit::{KeyedLimitLayer, Notices, RateLimited};
+pub use limit::{KeyedLimitLayer, Notices, Rate, RateLimited};
 pub use retry::{RetryConfig, RetryDecision, RetryPolicy};

@@ -11,47 +11,34 @@ use tower::BoxError;
 use super::error::BreakerOpen;
 use super::state::{Breaker, Outcome, Permit};
 
+/// The response future of [`CircuitBreaker`](super::CircuitBreaker):
+/// an immediate [`BreakerOpen`], or the inner call, recorded.
+pub type ResponseFuture<F> = crate::future::ResponseFuture<Recorded<F>, BreakerOpen>;
+
 pin_project! {
-    /// The response future of [`CircuitBreaker`](super::CircuitBreaker):
-    /// either an immediate rejection or the inner call, whose outcome and
-    /// duration are recorded when it completes.
-    pub struct ResponseFuture<F> {
+    /// A permitted call whose outcome and duration the breaker records
+    /// when it completes.
+    pub struct Recorded<F> {
         #[pin]
-        kind: Kind<F>,
+        future: F,
+        guard: PermitGuard,
+        classify: Arc<dyn Fn(&BoxError) -> Outcome + Send + Sync>,
+        started: Instant,
     }
 }
 
-pin_project! {
-    #[project = KindProj]
-    enum Kind<F> {
-        Rejected { open: Option<BreakerOpen> },
-        Called {
-            #[pin]
-            future: F,
-            guard: PermitGuard,
-            classify: Arc<dyn Fn(&BoxError) -> Outcome + Send + Sync>,
-            started: Instant,
-        },
-    }
-}
-
-impl<F> ResponseFuture<F> {
-    pub(crate) fn called(
+impl<F> Recorded<F> {
+    pub(crate) fn new(
         future: F,
         permit: Permit,
         breaker: Breaker,
         classify: Arc<dyn Fn(&BoxError) -> Outcome + Send + Sync>,
     ) -> Self {
-        let guard = PermitGuard { permit: Some(permit), breaker };
-        ResponseFuture { kind: Kind::Called { future, guard, classify, started: Instant::now() } }
-    }
-
-    pub(crate) fn rejected(open: BreakerOpen) -> Self {
-        ResponseFuture { kind: Kind::Rejected { open: Some(open) } }
+        Recorded { future, guard: PermitGuard { permit: Some(permit), breaker }, classify, started: Instant::now() }
     }
 }
 
-impl<F, T, E> Future for ResponseFuture<F>
+impl<F, T, E> Future for Recorded<F>
 where
     F: Future<Output = Result<T, E>>,
     E: Into<BoxError>,
@@ -59,20 +46,14 @@ where
     type Output = Result<T, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
-            KindProj::Rejected { open } => {
-                Poll::Ready(Err(open.take().map_or_else(|| "polled after completion".into(), Into::into)))
-            }
-            KindProj::Called { future, guard, classify, started } => {
-                let result = ready!(future.poll(cx)).map_err(Into::into);
-                let outcome = match &result {
-                    Ok(_) => Outcome::Success,
-                    Err(err) => classify(err),
-                };
-                guard.finish(outcome, started.elapsed());
-                Poll::Ready(result)
-            }
-        }
+        let this = self.project();
+        let result = ready!(this.future.poll(cx)).map_err(Into::into);
+        let outcome = match &result {
+            Ok(_) => Outcome::Success,
+            Err(err) => (this.classify)(err),
+        };
+        this.guard.finish(outcome, this.started.elapsed());
+        Poll::Ready(result)
     }
 }
 

@@ -16,7 +16,7 @@ mod service;
 mod state;
 
 pub use error::BreakerOpen;
-pub use future::ResponseFuture;
+pub use future::{Recorded, ResponseFuture};
 pub use layer::BreakerLayer;
 pub use service::CircuitBreaker;
 pub use state::{Breaker, BreakerConfig, BreakerSnapshot, BreakerState, Outcome, Permit};

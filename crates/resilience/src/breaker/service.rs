@@ -3,7 +3,7 @@ use std::task::{Context, Poll};
 
 use tower::{BoxError, Service};
 
-use super::future::ResponseFuture;
+use super::future::{Recorded, ResponseFuture};
 use super::state::{Breaker, Outcome};
 
 /// A service guarded by a circuit breaker. See the [module docs](super).
@@ -48,10 +48,13 @@ where
 
     fn call(&mut self, request: Req) -> Self::Future {
         match self.breaker.try_acquire() {
-            Ok(permit) => {
-                ResponseFuture::called(self.inner.call(request), permit, self.breaker.clone(), self.classify.clone())
-            }
-            Err(open) => ResponseFuture::rejected(open),
+            Ok(permit) => ResponseFuture::called(Recorded::new(
+                self.inner.call(request),
+                permit,
+                self.breaker.clone(),
+                self.classify.clone(),
+            )),
+            Err(open) => ResponseFuture::refused(open),
         }
     }
 }

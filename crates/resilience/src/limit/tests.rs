@@ -1,14 +1,14 @@
-use std::num::NonZeroU32;
 use std::time::Duration;
 
-use governor::Quota;
 use governor::clock::FakeRelativeClock;
 use tower::{BoxError, ServiceBuilder, ServiceExt, service_fn};
 
+use tower::Layer;
+
 use super::*;
 
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n).unwrap())
+fn per_minute(n: u32) -> Rate {
+    Rate::per_minute(n).unwrap()
 }
 
 fn echo() -> impl tower::Service<(u64, u32), Response = u32, Error = BoxError, Future = impl Send> + Clone {
