@@ -8,5 +8,5 @@ fuzz_target!(|data: &str| {
     if let Command::Draft(_, text) = Command::parse(data) {
         assert!(data.contains(text.as_str()));
     }
-    let _ = muse_domain::name_of(data);
+    let _ = Command::parse(data).label();
 });

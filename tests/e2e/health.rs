@@ -45,7 +45,7 @@ fn parse_prometheus(text: &str) -> HashMap<String, f64> {
 }
 
 async fn metrics(url: &str) -> HashMap<String, f64> {
-    let response = reqwest::get(format!("{url}/metrics")).await.expect("/metrics answers");
+    let response = muse_tests::http_get(&format!("{url}/metrics")).await.expect("/metrics answers");
     assert_eq!(response.status(), 200);
     parse_prometheus(&response.text().await.expect("a body"))
 }
@@ -55,15 +55,15 @@ async fn readyz_follows_the_model_provider() {
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
     let (_bot, url) = start(&telegram, &model, &[]).await;
-    assert_eq!(reqwest::get(format!("{url}/healthz")).await.unwrap().status(), 200);
-    assert_eq!(reqwest::get(format!("{url}/readyz")).await.unwrap().status(), 200);
+    assert_eq!(muse_tests::http_get(&format!("{url}/healthz")).await.unwrap().status(), 200);
+    assert_eq!(muse_tests::http_get(&format!("{url}/readyz")).await.unwrap().status(), 200);
     model.set_down(Some(ModelFault::Status(500)));
-    let response = reqwest::get(format!("{url}/readyz")).await.unwrap();
+    let response = muse_tests::http_get(&format!("{url}/readyz")).await.unwrap();
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["reasons"][0].as_str().unwrap().starts_with("llm:"), "{body}");
     model.set_down(None);
-    assert_eq!(reqwest::get(format!("{url}/readyz")).await.unwrap().status(), 200);
+    assert_eq!(muse_tests::http_get(&format!("{url}/readyz")).await.unwrap().status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -94,7 +94,7 @@ async fn health_lists_all_seven_checks_over_http_and_to_admins() {
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
     let (_bot, url) = start(&telegram, &model, &[]).await;
-    let report: serde_json::Value = reqwest::get(format!("{url}/health")).await.unwrap().json().await.unwrap();
+    let report: serde_json::Value = muse_tests::http_get(&format!("{url}/health")).await.unwrap().json().await.unwrap();
     let names: Vec<&str> = report["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["system", "telegram", "llm", "filesystem", "database", "security", "memory_leaks"]);
     for check in report["checks"].as_array().unwrap() {

@@ -185,3 +185,10 @@ pub async fn ask(telegram: &FakeTelegram, user: u64, text: &str) -> Call {
 pub fn text(call: &Call) -> &str {
     call.str("text").unwrap_or_default()
 }
+
+/// GETs `url`. reqwest 0.13 is built without a TLS provider of its own
+/// (ring comes from rustls), so one is installed first.
+pub async fn http_get(url: &str) -> reqwest::Result<reqwest::Response> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::get(url).await
+}

@@ -1,12 +1,10 @@
 //! `muse-bot`: configuration, the service stack, then Telegram or the terminal.
 
-mod classify;
 mod config;
 mod console;
 mod ops;
-mod persist;
 mod stack;
-mod tools;
+mod state;
 
 use std::process::ExitCode;
 
@@ -84,8 +82,8 @@ async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
         Err(err) => return Err(err).context("opening DATA_DIR"),
     };
     let status = config.telegram.as_ref().map(|_| Arc::new(TelegramStatus::default()));
-    let recorder = ops::recorder()?;
-    let stack::Stack { service, persist, runner, metrics } =
+    let recorder = muse_health::install_recorder()?;
+    let stack::Stack { service, state, runner, metrics } =
         stack::build(&config, store, status.clone(), recorder).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -97,14 +95,18 @@ async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
         (Mode::Telegram, Some(telegram)) => {
             tracing::info!("{}", stack::banner(&config));
             if let Some(addr) = config.health_addr {
-                ops::serve(addr, runner, metrics, shutdown.clone()).await?;
+                let router = muse_health::router(runner, metrics);
+                let bound = muse_health::spawn(addr, router, shutdown.clone().cancelled_owned())
+                    .await
+                    .map_err(|err| anyhow::anyhow!("HEALTH_ADDR {addr}: {err}"))?;
+                tracing::info!("ops HTTP listening on http://{bound}");
             }
             muse_telegram::run(telegram, service, status.unwrap_or_default(), shutdown).await?;
         }
         (Mode::Telegram, None) => unreachable!("checked in main"),
     }
     // The final flush: nothing acknowledged is left only in memory.
-    persist.shutdown().await.context("saving state at shutdown")?;
+    state.shutdown().await.context("saving state at shutdown")?;
     tracing::info!("stopped");
     Ok(())
 }

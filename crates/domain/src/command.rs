@@ -158,15 +158,46 @@ pub enum Command {
     Unknown(String),
 }
 
-/// The command name of a message (`reply` for `/reply@Bot hi`), if it is one.
-pub fn name_of(text: &str) -> Option<String> {
-    let rest = text.trim_start().strip_prefix('/')?;
-    let head = rest.split(char::is_whitespace).next().unwrap_or_default();
-    let name = head.split('@').next().unwrap_or(head).to_lowercase();
-    (!name.is_empty()).then_some(name)
-}
-
 impl Command {
+    /// The command's name without its slash (`reply`, `ban`, or an unknown
+    /// name as typed); `None` for a conversation turn.
+    pub fn name(&self) -> Option<&str> {
+        Some(match self {
+            Command::Start => "start",
+            Command::Help => "help",
+            Command::Draft(kind, _) => kind.command(),
+            Command::Persona(_) => "persona",
+            Command::Tone(_) => "tone",
+            Command::Lang(_) => "lang",
+            Command::Reset => "reset",
+            Command::Check(_) => "check",
+            Command::Export => "export",
+            Command::Forget => "forget",
+            Command::Admin(AdminCommand::Model(_)) => "model",
+            Command::Admin(AdminCommand::Models) => "models",
+            Command::Admin(AdminCommand::Stats) => "stats",
+            Command::Admin(AdminCommand::Health) => "health",
+            Command::Admin(AdminCommand::Ban(_)) => "ban",
+            Command::Admin(AdminCommand::Unban(_)) => "unban",
+            Command::Unknown(name) => name,
+            Command::Chat(_) => return None,
+        })
+    }
+
+    /// A label for metrics: the menu name, `text` for a conversation turn,
+    /// `unknown_command` otherwise, so labels stay few.
+    pub fn label(&self) -> &'static str {
+        match self.name() {
+            None => "text",
+            Some(name) => MENU.iter().find(|entry| entry.name == name).map_or("unknown_command", |entry| entry.name),
+        }
+    }
+
+    /// Whether everyone may use this command (see [`is_open`]).
+    pub fn is_open(&self) -> bool {
+        self.name().is_none_or(is_open)
+    }
+
     /// Parses one message. Text that does not start with `/` is [`Command::Chat`].
     pub fn parse(text: &str) -> Command {
         let trimmed = text.trim_start();
@@ -242,14 +273,20 @@ mod tests {
         for name in ["start", "help", "reply", "check", "persona", "dance"] {
             assert!(is_open(name), "{name}");
         }
-        assert_eq!(name_of("/Model@MuseBot x").as_deref(), Some("model"));
-        assert_eq!(name_of("hello"), None);
+        assert_eq!(Command::parse("/Model@MuseBot x").name(), Some("model"));
+        assert_eq!(Command::parse("/Model@MuseBot x").label(), "model");
+        assert_eq!(Command::parse("hello").name(), None);
+        assert_eq!(Command::parse("hello").label(), "text");
+        assert_eq!(Command::parse("/dance").label(), "unknown_command");
+        assert!(!Command::parse("/ban 5").is_open() && Command::parse("/dance").is_open());
     }
 
     #[test]
     fn every_menu_entry_parses_to_a_known_command() {
         for entry in MENU {
-            assert!(!matches!(Command::parse(entry.example), Command::Unknown(_)), "{}", entry.name);
+            let command = Command::parse(entry.example);
+            assert!(!matches!(command, Command::Unknown(_)), "{}", entry.name);
+            assert_eq!(command.name(), Some(entry.name), "the name round-trips");
         }
     }
 }

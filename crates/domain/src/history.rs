@@ -17,8 +17,9 @@ pub struct HistoryLimits {
 }
 
 impl Default for HistoryLimits {
+    /// `MAX_HISTORY_SIZE` and `MAX_MESSAGE_LENGTH` at their defaults.
     fn default() -> Self {
-        HistoryLimits { max_messages: 50, max_chars: 1000 }
+        crate::AssistantConfig::default().history
     }
 }
 

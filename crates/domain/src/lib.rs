@@ -11,15 +11,20 @@
 //!
 //! # Layout
 //!
-//! - [`command`]: `/reply hi` into a [`Command`]; the menu.
+//! - [`request`]: [`Request`] and [`Input`], what reaches Muse; [`reply`]: [`Reply`], what it answers.
+//! - [`command`]: `/reply hi` into a [`Command`], once per update; the menu.
 //! - [`persona`]: [`Persona`], [`Tone`], [`Lang`].
 //! - [`history`]: [`History`] bounded by [`HistoryLimits`].
 //! - [`prompt`]: the messages sent to the model.
 //! - [`drafts`]: one completion into numbered drafts.
 //! - [`offline`]: template drafts when there is no model.
 //! - [`model`]: [`ModelRequest`] and [`ModelReply`], the contract with the model stack.
-//! - [`assistant`]: the [`Assistant`] service.
-//! - [`sessions`]: the [`Sessions`] store the assistant is handed.
+//! - [`session`]: [`Session`], what is kept per user, and the [`Sessions`] store the assistant is handed.
+//! - [`handlers`]: the settings commands (`/start`, `/persona`, `/tone`, `/lang`, `/export`, ...).
+//! - [`text`]: every sentence the assistant says, in one place.
+//! - [`settings`]: [`Settings`](settings::Settings), the layered settings each crate reads its own table from.
+//! - [`assistant`]: the [`Assistant`] service: drafts and conversation.
+//! - [`admin`]: [`AdminLayer`], the admin commands over an [`Operator`].
 //!
 //! # Example
 //!
@@ -36,9 +41,11 @@
 //! # fn tokio_test_block(f: impl std::future::Future<Output = ()>) { futures::executor::block_on(f) }
 //! ```
 
+pub mod admin;
 pub mod assistant;
 pub mod command;
 pub mod drafts;
+pub mod handlers;
 pub mod history;
 pub mod kind;
 pub mod model;
@@ -46,15 +53,19 @@ pub mod offline;
 pub mod persona;
 pub mod prompt;
 pub mod reply;
-pub mod sessions;
+pub mod request;
+pub mod session;
+pub mod settings;
+pub mod text;
 
-pub use assistant::{
-    Assistant, AssistantConfig, FORGET_NO, FORGET_YES, Input, MORE, ModelService, Request, Session, UserId,
-};
-pub use command::{AdminCommand, Command, MENU, MenuEntry, is_open, name_of};
+pub use admin::{AdminLayer, Operator};
+pub use assistant::{Assistant, AssistantConfig, MORE};
+pub use command::{AdminCommand, Command, MENU, MenuEntry, is_open};
+pub use handlers::{FORGET_NO, FORGET_YES};
 pub use history::{History, HistoryLimits};
 pub use kind::Kind;
-pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, Role, Usage};
+pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, ModelService, Role, Usage};
 pub use persona::{EmojiUse, Lang, Persona, Tone};
 pub use reply::{Button, Part, Reply};
-pub use sessions::{MemorySessions, Sessions};
+pub use request::{Input, Request, UserId};
+pub use session::{Documents, MemorySessions, Session, Sessions, StoredSessions};

@@ -4,6 +4,12 @@
 //! stack sits below it (the LLM client, fakes in tests, resilience layers).
 
 use serde::{Deserialize, Serialize};
+use tower::BoxError;
+use tower::util::BoxCloneSyncService;
+
+/// The model stack the assistant calls: any clonable service from
+/// [`ModelRequest`] to [`ModelReply`].
+pub type ModelService = BoxCloneSyncService<ModelRequest, ModelReply, BoxError>;
 
 /// Who wrote a chat message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

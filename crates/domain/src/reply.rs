@@ -55,8 +55,7 @@ impl Reply {
 
     /// The one notice a rate-limited user gets, with the seconds to wait.
     pub fn slow_down(wait: std::time::Duration) -> Reply {
-        let seconds = wait.as_secs_f64().ceil().max(1.0);
-        Reply::text(format!("You're sending messages faster than I can write. Try again in {seconds:.0} s."))
+        Reply::text(crate::text::slow_down(wait))
     }
 
     /// Whether there is nothing to send (a rate-limited message after the notice).

@@ -127,6 +127,23 @@ impl Report {
     }
 }
 
+/// The report as a person reads it: one line a check, marked 🟢 🟡 🔴.
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mark = |status: Status| match status {
+            Status::Healthy => "🟢",
+            Status::Degraded => "🟡",
+            Status::Unhealthy => "🔴",
+        };
+        let ready = if self.ready { "" } else { " (not ready)" };
+        write!(f, "{} overall: {:?}{ready}", mark(self.status), self.status)?;
+        for c in &self.checks {
+            write!(f, "\n{} {}: {} ({} ms)", mark(c.status), c.name, c.reason, c.duration_ms)?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs checks in parallel, each under its own timeout.
 #[derive(Clone)]
 pub struct Runner {
@@ -212,5 +229,8 @@ mod tests {
         let report = runner.run().await;
         assert!(!report.ready);
         assert_eq!(report.not_ready_reasons(), ["llm: provider down"]);
+        let text = report.to_string();
+        assert!(text.starts_with("🔴 overall: Unhealthy (not ready)\n🔴 llm: provider down ("), "{text}");
+        assert!(text.contains("🟢 system: ok"), "{text}");
     }
 }

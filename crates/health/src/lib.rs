@@ -6,7 +6,9 @@
 //!
 //! # Layout
 //!
-//! - [`check`] holds the [`Check`] trait, [`FnCheck`], the [`Runner`] and its [`Report`].
+//! - [`check`] holds the [`Check`] trait, [`FnCheck`], the [`Runner`] and its [`Report`], which renders itself as text.
+//! - [`checks`] holds the judgments of Muse's own checks (Bot API, provider, store, refusal spikes).
+//! - [`stats`] holds [`Stats`] and [`Gauge`], the counts `/stats` and `/metrics` share.
 //! - [`system`] holds the machine checks: [`SystemCheck`], [`FilesystemCheck`], [`MemoryTrend`].
 //! - [`http`] holds the [`router`] and [`serve`].
 //!
@@ -26,9 +28,13 @@
 //! ```
 
 pub mod check;
+pub mod checks;
 pub mod http;
+pub mod stats;
 pub mod system;
 
 pub use check::{Check, CheckReport, CheckResult, FnCheck, Report, Runner, Status};
-pub use http::{MetricsRender, router, serve};
+pub use checks::Spike;
+pub use http::{MetricsRender, install_recorder, router, serve, spawn};
+pub use stats::{Gauge, Stats};
 pub use system::{FilesystemCheck, MemoryTrend, SystemCheck, disk_space, resident_memory};

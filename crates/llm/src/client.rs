@@ -11,6 +11,7 @@ use async_openai::types::chat::{
 };
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, StreamExt};
+use muse_domain::settings::{SettingError, Settings, Table};
 use muse_domain::{ModelReply, ModelRequest, Role, Usage};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -37,7 +38,26 @@ pub struct LlmConfig {
     pub stream_idle: Duration,
 }
 
+/// The settings the client reads, with their defaults. Without an API key
+/// there is no client: drafts come from the offline writer.
+pub const SETTINGS: Table = &[
+    ("LLM_BASE_URL", GROQ_BASE_URL),
+    ("LLM_API_KEY", ""),
+    ("GROQ_API_KEY", ""),
+    ("LLM_STREAM", "false"),
+    ("LLM_STREAM_IDLE_SECS", "10"),
+];
+
 impl LlmConfig {
+    /// The configuration from `settings` (see [`SETTINGS`]); `None` without
+    /// an API key (`LLM_API_KEY`, or `GROQ_API_KEY`).
+    pub fn from_settings(settings: &Settings) -> Result<Option<LlmConfig>, SettingError> {
+        let base_url = settings.parse("LLM_BASE_URL", http_url)?;
+        let (stream, stream_idle) = (settings.flag("LLM_STREAM")?, settings.seconds("LLM_STREAM_IDLE_SECS")?);
+        let key = settings.optional("LLM_API_KEY").or_else(|| settings.optional("GROQ_API_KEY"));
+        Ok(key.map(|key| LlmConfig { base_url, stream, stream_idle, ..LlmConfig::groq(SecretString::from(key)) }))
+    }
+
     /// Groq with the given key, a 10 s connect timeout, no streaming.
     pub fn groq(api_key: SecretString) -> LlmConfig {
         LlmConfig {
@@ -142,6 +162,15 @@ impl LlmClient {
         ids.sort();
         Ok(ids)
     }
+}
+
+/// An `http://` or `https://` URL, kept as written.
+fn http_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|err| format!("not a URL ({err}): {text}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("must start with http:// or https://, found {text}"));
+    }
+    Ok(text.to_owned())
 }
 
 fn chat_request(request: &ModelRequest, stream: bool) -> CreateChatCompletionRequest {

@@ -13,6 +13,8 @@
 //! - [`client`]: [`LlmClient`], [`LlmConfig`], streaming and non-streaming completions, the model list.
 //! - [`error`]: [`LlmError`] and its classification.
 //! - `http`: the HTTP service installed under async-openai.
+//! - [`policy`]: what the breaker, the retry policy and the metrics make of each error.
+//! - [`provider`]: [`provider()`](provider::provider), the client with fallback models, retries, breakers, timeouts and a bulkhead.
 //!
 //! # Example
 //!
@@ -28,9 +30,12 @@
 pub mod client;
 pub mod error;
 mod http;
+pub mod policy;
+pub mod provider;
 
-pub use client::{Chunk, DEFAULT_MODEL, GROQ_BASE_URL, LlmClient, LlmConfig};
+pub use client::{Chunk, DEFAULT_MODEL, GROQ_BASE_URL, LlmClient, LlmConfig, SETTINGS};
 pub use error::LlmError;
+pub use provider::{Provider, ProviderConfig, provider};
 
 #[cfg(test)]
 mod tests;

@@ -129,3 +129,37 @@ async fn a_stream_that_goes_quiet_times_out() {
     assert_eq!(err, LlmError::Timeout);
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+fn settings(pairs: &[(&str, &str)]) -> muse_domain::settings::Settings {
+    let env = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    muse_domain::settings::Settings::new(&[SETTINGS, provider::SETTINGS]).environment(&env, &[])
+}
+
+#[test]
+fn llm_api_key_wins_over_groq_api_key_and_numeric_secrets_stay_text() {
+    use secrecy::ExposeSecret;
+    let config = LlmConfig::from_settings(&settings(&[("LLM_API_KEY", "12345"), ("GROQ_API_KEY", "gsk-2")]));
+    assert_eq!(config.unwrap().unwrap().api_key.expose_secret(), "12345");
+    let config =
+        LlmConfig::from_settings(&settings(&[("GROQ_API_KEY", "gsk-2"), ("LLM_STREAM", "true")])).unwrap().unwrap();
+    assert_eq!(config.api_key.expose_secret(), "gsk-2");
+    assert!(config.stream);
+    assert!(LlmConfig::from_settings(&settings(&[])).unwrap().is_none(), "no key: the offline writer");
+    let bad = LlmConfig::from_settings(&settings(&[("LLM_BASE_URL", "ftp://x"), ("LLM_API_KEY", "k")]));
+    assert!(bad.unwrap_err().to_string().starts_with("LLM_BASE_URL: "));
+}
+
+#[test]
+fn provider_settings_are_read() {
+    let config = ProviderConfig::from_settings(&settings(&[
+        ("LLM_FALLBACK_MODELS", " llama-3.3-70b-versatile, ,gemma2-9b-it "),
+        ("BREAKER_OPEN_SECS", "2.5"),
+        ("LLM_TIMEOUT_SECS", "4"),
+    ]))
+    .unwrap();
+    assert_eq!(config.attempt_timeout, Duration::from_secs(4));
+    assert_eq!(config.retry.max_attempts, 3);
+    assert_eq!(config.fallback_models, ["llama-3.3-70b-versatile", "gemma2-9b-it"]);
+    assert_eq!(config.breaker.open_wait, Duration::from_millis(2500));
+    assert_eq!(config.max_concurrency, 64);
+}

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::future::{BoxFuture, FutureExt};
-use muse_domain::{Input, Reply, Request, UserId, is_open, name_of};
+use muse_domain::{Command, Reply, Request, UserId};
 use tower::{Layer, Service};
 
 use crate::counters::SecurityCounters;
@@ -60,8 +60,8 @@ impl AccessPolicy {
         self.admins.contains(&user)
     }
 
-    /// Decides for `user` sending `command` (its name, if it is a command).
-    pub fn check(&self, user: UserId, command: Option<&str>) -> Access {
+    /// Decides for `user` sending `command` (if the update is a text).
+    pub fn check(&self, user: UserId, command: Option<&Command>) -> Access {
         if self.is_admin(user) {
             return Access::Allowed;
         }
@@ -72,7 +72,7 @@ impl AccessPolicy {
             return Access::NotAllowed;
         }
         match command {
-            Some(name) if !is_open(name) => Access::AdminOnly,
+            Some(command) if !command.is_open() => Access::AdminOnly,
             _ => Access::Allowed,
         }
     }
@@ -165,12 +165,8 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let command = match &request.input {
-            Input::Text(text) => name_of(text),
-            Input::NonText | Input::Button(_) => None,
-        };
         let counters = &self.layer.counters;
-        let reply = match self.layer.policy.check(request.user, command.as_deref()) {
+        let reply = match self.layer.policy.check(request.user, request.command()) {
             Access::Allowed => return self.inner.call(request).boxed(),
             Access::Banned => {
                 counters.banned();
@@ -180,7 +176,7 @@ where
                 counters.admin_denied();
                 tracing::warn!(
                     user = request.user,
-                    command = command.as_deref().unwrap_or_default(),
+                    command = request.command().and_then(Command::name).unwrap_or_default(),
                     "admin command refused"
                 );
                 Reply::text("Admins only.")
@@ -218,7 +214,8 @@ mod tests {
     }
 
     async fn send(service: &Svc, user: UserId, text: &str) -> String {
-        let request = Request { user, user_lang: None, input: Input::Text(text.into()) };
+        let input = muse_domain::Input::Command(Command::parse(text));
+        let request = Request { user, user_lang: None, input };
         service.clone().oneshot(request).await.unwrap().to_plain()
     }
 

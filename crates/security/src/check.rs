@@ -1,9 +1,65 @@
 //! `/check`: what in a user's own draft would be flagged, and where.
+//! [`CheckLayer`] answers it in front of the assistant.
 
-use muse_domain::{Part, Reply};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::future::{BoxFuture, FutureExt};
+use muse_domain::{Command, Part, Reply, Request};
+use tower::{Layer, Service};
 
 use crate::guard::Guard;
 use crate::terms::Tier;
+
+/// Answers `/check` with the compliance guard; passes everything else on.
+#[derive(Clone, Debug)]
+pub struct CheckLayer {
+    guard: Arc<Guard>,
+}
+
+impl CheckLayer {
+    /// `/check` with `guard`.
+    pub fn new(guard: Arc<Guard>) -> CheckLayer {
+        CheckLayer { guard }
+    }
+}
+
+impl<S> Layer<S> for CheckLayer {
+    type Service = Checker<S>;
+
+    fn layer(&self, inner: S) -> Checker<S> {
+        Checker { inner, guard: self.guard.clone() }
+    }
+}
+
+/// The service of [`CheckLayer`].
+#[derive(Clone, Debug)]
+pub struct Checker<S> {
+    inner: S,
+    guard: Arc<Guard>,
+}
+
+impl<S> Service<Request> for Checker<S>
+where
+    S: Service<Request, Response = Reply>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Reply;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Reply, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match request.command() {
+            Some(Command::Check(text)) => std::future::ready(Ok(check_reply(&self.guard, text))).boxed(),
+            _ => self.inner.call(request).boxed(),
+        }
+    }
+}
 
 /// The reply to `/check <text>`.
 pub fn check_reply(guard: &Guard, text: &str) -> Reply {

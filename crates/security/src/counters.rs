@@ -45,6 +45,29 @@ impl SecuritySnapshot {
     pub fn outputs_blocked_total(&self) -> u64 {
         self.outputs_blocked.values().sum()
     }
+
+    /// Withheld answers by category ("minors 2, meeting 1"), or "none".
+    pub fn outputs_blocked_text(&self) -> String {
+        let blocked: Vec<String> = self.outputs_blocked.iter().map(|(category, n)| format!("{category} {n}")).collect();
+        if blocked.is_empty() { "none".to_owned() } else { blocked.join(", ") }
+    }
+}
+
+/// The input-side counts in one line, as `/stats` shows them.
+impl std::fmt::Display for SecuritySnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sanitized {}, too long {}, injection flagged {}, injection blocked {}, admin denied {}, not allowed {}, banned {}",
+            self.sanitized,
+            self.too_long,
+            self.injection_flagged,
+            self.injection_blocked,
+            self.admin_denied,
+            self.not_allowed,
+            self.banned
+        )
+    }
 }
 
 macro_rules! counter {

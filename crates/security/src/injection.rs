@@ -50,12 +50,6 @@ pub struct Thresholds {
     pub block: f32,
 }
 
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds { flag: 0.4, block: 0.7 }
-    }
-}
-
 impl Thresholds {
     /// The verdict for a score.
     pub fn verdict(&self, score: f32) -> Verdict {

@@ -1,11 +1,19 @@
-//! The input layer: validation and injection screening before anything
-//! else reads a user's text.
+//! The input layers: every text is cleaned and parsed once, before any
+//! other layer reads it, and screened for injection once the user has
+//! passed the access policy and the rate limit.
+//!
+//! [`ParseLayer`] sits outermost: it sanitizes the text, checks its length
+//! and parses it into a [`Command`] that travels in the request from then
+//! on ([`Input::Command`]), so later layers read the command and never the
+//! raw text. Over-long text becomes [`Input::TooLong`] and keeps nothing.
+//! [`ScreenLayer`] sits after access and the limits: it answers over-long
+//! text, and screens what would reach the model or the prompt.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::future::{BoxFuture, FutureExt};
-use muse_domain::{Command, Input, Reply, Request};
+use muse_domain::{Command, Input, Reply, Request, text};
 use tower::{Layer, Service};
 
 use crate::counters::SecurityCounters;
@@ -16,34 +24,104 @@ use crate::sanitize::validate;
 pub const INJECTION_REFUSAL: &str = "I can't work with that message: it reads like an attempt to change how I work. \
 If it's a real fan message, paste just what the fan wrote, or send /help.";
 
-/// Sanitizes text, enforces the length limit and screens for injection.
+/// Cleans, length-checks and parses text, once per update.
 #[derive(Clone, Debug)]
-pub struct InputLayer {
+pub struct ParseLayer {
     limit: usize,
+    counters: Arc<SecurityCounters>,
+}
+
+impl ParseLayer {
+    /// Texts up to `limit` characters.
+    pub fn new(limit: usize, counters: Arc<SecurityCounters>) -> ParseLayer {
+        ParseLayer { limit, counters }
+    }
+
+    /// The request with its text cleaned and parsed.
+    pub fn parse(&self, mut request: Request) -> Request {
+        if let Input::Text(text) = &request.input {
+            request.input = match validate(text, self.limit) {
+                Ok(clean) => {
+                    if clean != *text {
+                        self.counters.sanitized();
+                    }
+                    Input::Command(Command::parse(&clean))
+                }
+                Err(too_long) => Input::TooLong { chars: too_long.length, limit: too_long.limit },
+            };
+        }
+        request
+    }
+}
+
+impl<S> Layer<S> for ParseLayer {
+    type Service = Parse<S>;
+
+    fn layer(&self, inner: S) -> Parse<S> {
+        Parse { inner, layer: self.clone() }
+    }
+}
+
+/// The service of [`ParseLayer`].
+#[derive(Clone, Debug)]
+pub struct Parse<S> {
+    inner: S,
+    layer: ParseLayer,
+}
+
+impl<S: Service<Request>> Service<Request> for Parse<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        self.inner.call(self.layer.parse(request))
+    }
+}
+
+/// Refuses over-long text and screens the rest for injection.
+#[derive(Clone, Debug)]
+pub struct ScreenLayer {
     thresholds: Thresholds,
     counters: Arc<SecurityCounters>,
 }
 
-impl InputLayer {
-    /// Texts up to `limit` characters, screened with `thresholds`.
-    pub fn new(limit: usize, thresholds: Thresholds, counters: Arc<SecurityCounters>) -> InputLayer {
-        InputLayer { limit, thresholds, counters }
+impl ScreenLayer {
+    /// Screening with `thresholds`, counting into `counters`.
+    pub fn new(thresholds: Thresholds, counters: Arc<SecurityCounters>) -> ScreenLayer {
+        ScreenLayer { thresholds, counters }
     }
-}
 
-impl<S> Layer<S> for InputLayer {
-    type Service = InputGuard<S>;
-
-    fn layer(&self, inner: S) -> InputGuard<S> {
-        InputGuard { inner, layer: self.clone() }
+    /// The refusal for `request`, if it must not go further.
+    fn refusal(&self, request: &Request) -> Option<Reply> {
+        let counters = &self.counters;
+        let payload = match &request.input {
+            Input::TooLong { chars, limit } => {
+                counters.too_long();
+                return Some(Reply::text(text::too_long(*chars, *limit)));
+            }
+            Input::Command(command) => payload(command).filter(|p| !p.is_empty())?,
+            _ => return None,
+        };
+        let screening = screen(payload);
+        match self.thresholds.verdict(screening.score) {
+            Verdict::Block => {
+                counters.injection_blocked();
+                tracing::warn!(user = request.user, score = screening.score, signals = ?screening.signals, "injection attempt refused");
+                Some(Reply::text(INJECTION_REFUSAL))
+            }
+            Verdict::Flag => {
+                counters.injection_flagged();
+                tracing::info!(user = request.user, score = screening.score, signals = ?screening.signals, "suspicious text let through");
+                None
+            }
+            Verdict::Allow => None,
+        }
     }
-}
-
-/// The service of [`InputLayer`].
-#[derive(Clone, Debug)]
-pub struct InputGuard<S> {
-    inner: S,
-    layer: InputLayer,
 }
 
 /// The part of a message that reaches the model or the prompt: the text
@@ -55,7 +133,22 @@ fn payload(command: &Command) -> Option<&str> {
     }
 }
 
-impl<S> Service<Request> for InputGuard<S>
+impl<S> Layer<S> for ScreenLayer {
+    type Service = Screen<S>;
+
+    fn layer(&self, inner: S) -> Screen<S> {
+        Screen { inner, layer: self.clone() }
+    }
+}
+
+/// The service of [`ScreenLayer`].
+#[derive(Clone, Debug)]
+pub struct Screen<S> {
+    inner: S,
+    layer: ScreenLayer,
+}
+
+impl<S> Service<Request> for Screen<S>
 where
     S: Service<Request, Response = Reply>,
     S::Future: Send + 'static,
@@ -69,39 +162,11 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
-        let Input::Text(text) = &request.input else {
-            return self.inner.call(request).boxed();
-        };
-        let counters = &self.layer.counters;
-        let clean = match validate(text, self.layer.limit) {
-            Ok(clean) => clean,
-            Err(too_long) => {
-                counters.too_long();
-                return std::future::ready(Ok(Reply::text(too_long.to_string()))).boxed();
-            }
-        };
-        if clean != *text {
-            counters.sanitized();
+    fn call(&mut self, request: Request) -> Self::Future {
+        match self.layer.refusal(&request) {
+            Some(reply) => std::future::ready(Ok(reply)).boxed(),
+            None => self.inner.call(request).boxed(),
         }
-        let command = Command::parse(&clean);
-        if let Some(payload) = payload(&command).filter(|p| !p.is_empty()) {
-            let screening = screen(payload);
-            match self.layer.thresholds.verdict(screening.score) {
-                Verdict::Block => {
-                    counters.injection_blocked();
-                    tracing::warn!(user = request.user, score = screening.score, signals = ?screening.signals, "injection attempt refused");
-                    return std::future::ready(Ok(Reply::text(INJECTION_REFUSAL))).boxed();
-                }
-                Verdict::Flag => {
-                    counters.injection_flagged();
-                    tracing::info!(user = request.user, score = screening.score, signals = ?screening.signals, "suspicious text let through");
-                }
-                Verdict::Allow => {}
-            }
-        }
-        request.input = Input::Text(clean);
-        self.inner.call(request).boxed()
     }
 }
 
@@ -109,21 +174,22 @@ where
 mod tests {
     use std::convert::Infallible;
 
-    use tower::{ServiceExt, service_fn};
+    use tower::{ServiceBuilder, ServiceExt, service_fn};
 
     use super::*;
 
-    async fn run(text: &str) -> (String, Arc<SecurityCounters>, Option<String>) {
+    async fn run(text: &str) -> (String, Arc<SecurityCounters>, Option<Command>) {
         let counters = Arc::new(SecurityCounters::default());
         let seen = Arc::new(std::sync::Mutex::new(None));
         let record = seen.clone();
         let inner = service_fn(move |request: Request| {
-            if let Input::Text(text) = request.input {
-                *record.lock().unwrap() = Some(text);
-            }
+            *record.lock().unwrap() = request.command().cloned();
             async { Ok::<_, Infallible>(Reply::text("ok")) }
         });
-        let service = InputLayer::new(1000, Thresholds::default(), counters.clone()).layer(inner);
+        let service = ServiceBuilder::new()
+            .layer(ParseLayer::new(1000, counters.clone()))
+            .layer(ScreenLayer::new(Thresholds::default(), counters.clone()))
+            .service(inner);
         let request = Request { user: 1, user_lang: None, input: Input::Text(text.into()) };
         let reply = service.oneshot(request).await.unwrap().to_plain();
         let seen = seen.lock().unwrap().clone();
@@ -139,9 +205,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hidden_characters_are_removed_before_the_service_sees_the_text() {
+    async fn hidden_characters_are_removed_before_the_text_is_parsed() {
         let (_, counters, seen) = run("/reply hi\u{200B} there\u{202E}").await;
-        assert_eq!(seen.as_deref(), Some("/reply hi there"));
+        assert_eq!(seen, Some(Command::Draft(muse_domain::Kind::Reply, "hi there".into())));
         assert_eq!(counters.snapshot().sanitized, 1);
     }
 
@@ -151,9 +217,17 @@ mod tests {
         assert_eq!(reply, format!("{INJECTION_REFUSAL}\n"));
         assert_eq!(seen, None);
         assert_eq!(counters.snapshot().injection_blocked, 1);
-        let text = "/reply hey {name} ${x} %s <script>";
-        let (reply, _, seen) = run(text).await;
+        let (reply, _, seen) = run("/reply hey {name} ${x} %s <script>").await;
         assert_eq!(reply, "ok\n");
-        assert_eq!(seen.as_deref(), Some(text));
+        assert_eq!(seen, Some(Command::Draft(muse_domain::Kind::Reply, "hey {name} ${x} %s <script>".into())));
+    }
+
+    #[tokio::test]
+    async fn layers_below_the_parse_layer_see_no_raw_text() {
+        let layer = ParseLayer::new(10, Arc::new(SecurityCounters::default()));
+        for input in [Input::Text("/start".into()), Input::Text("x".repeat(11)), Input::NonText] {
+            let parsed = layer.parse(Request { user: 1, user_lang: None, input });
+            assert!(!matches!(parsed.input, Input::Text(_)), "{parsed:?}");
+        }
     }
 }

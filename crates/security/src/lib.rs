@@ -8,9 +8,10 @@
 //! - [`terms`] and [`guard`]: the compliance term lists and the [`Guard`] that scans text.
 //! - [`injection`]: prompt-injection screening by families of signals.
 //! - [`access`]: admins, the allowlist, bans; [`AccessLayer`].
-//! - [`input`]: [`InputLayer`], validation and screening of every text.
+//! - [`input`]: [`ParseLayer`] cleans and parses every text once; [`ScreenLayer`] screens it for injection.
 //! - [`output`]: [`OutputGuardLayer`], compliance and leak checks of every model answer.
-//! - [`check`]: the `/check` reply.
+//! - [`check`]: [`CheckLayer`], the `/check` reply.
+//! - [`config`]: [`SecurityConfig`] and the settings it reads.
 //! - [`counters`]: [`SecurityCounters`] for `/stats` and health.
 //!
 //! # Example
@@ -26,6 +27,7 @@
 
 pub mod access;
 pub mod check;
+pub mod config;
 pub mod counters;
 pub mod guard;
 pub mod injection;
@@ -36,11 +38,12 @@ pub mod sanitize;
 pub mod terms;
 
 pub use access::{Access, AccessLayer, AccessPolicy, BanError};
-pub use check::check_reply;
+pub use check::{CheckLayer, check_reply};
+pub use config::{SETTINGS, SecurityConfig};
 pub use counters::{SecurityCounters, SecuritySnapshot};
 pub use guard::{Finding, Guard};
 pub use injection::{Screening, Thresholds, Verdict, screen};
-pub use input::{INJECTION_REFUSAL, InputLayer};
+pub use input::{INJECTION_REFUSAL, ParseLayer, ScreenLayer};
 pub use output::{LEAK, OutputGuardLayer, leaks_system_prompt};
 pub use sanitize::{TooLong, sanitize, validate};
 pub use terms::{TermList, Tier};

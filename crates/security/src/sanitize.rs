@@ -9,7 +9,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Text longer than the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("That's {length} characters; the limit is {limit}.")]
+#[error("{}", muse_domain::text::too_long(*length, *limit))]
 pub struct TooLong {
     /// Characters in the text, after sanitizing.
     pub length: usize,

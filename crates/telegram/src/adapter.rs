@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use muse_domain::settings::{SettingError, Settings, Table};
 use muse_domain::{Input, MENU, Part, Reply, Request};
 use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::Throttle;
@@ -34,9 +35,30 @@ pub struct TelegramConfig {
     pub token: SecretString,
     /// The Bot API base URL (`https://api.telegram.org`, a local Bot API
     /// server, or a test fake).
-    pub api_url: reqwest::Url,
+    pub api_url: url::Url,
     /// How long one `getUpdates` long poll waits.
     pub poll_timeout: Duration,
+}
+
+/// The settings the adapter reads, with their defaults.
+pub const SETTINGS: Table = &[("TELEGRAM_BOT_TOKEN", ""), ("TELEGRAM_API_URL", "https://api.telegram.org")];
+
+impl TelegramConfig {
+    /// The configuration from `settings` (see [`SETTINGS`]); `None` without a token.
+    pub fn from_settings(settings: &Settings) -> Result<Option<TelegramConfig>, SettingError> {
+        let api_url = settings.parse("TELEGRAM_API_URL", |text| {
+            let url = url::Url::parse(text).map_err(|err| format!("not a URL ({err}): {text}"))?;
+            match url.scheme() {
+                "http" | "https" => Ok(url),
+                _ => Err(format!("must start with http:// or https://, found {text}")),
+            }
+        })?;
+        Ok(settings.optional("TELEGRAM_BOT_TOKEN").map(|token| TelegramConfig {
+            token: SecretString::from(token),
+            api_url,
+            poll_timeout: Duration::from_secs(10),
+        }))
+    }
 }
 
 /// What the health check reads about the Telegram side.

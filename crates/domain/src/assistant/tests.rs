@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 use tower::{BoxError, ServiceExt, service_fn};
 
 use super::*;
+use crate::persona::{Persona, Tone};
 
 type Journal = Arc<Mutex<Vec<ModelRequest>>>;
 

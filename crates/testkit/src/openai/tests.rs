@@ -4,12 +4,19 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// An HTTP client. reqwest 0.13 is built without a TLS provider of its own
+/// (ring comes from rustls), so one is installed first.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 fn chat(text: &str, stream: bool) -> Value {
     json!({ "model": "m", "stream": stream, "messages": [{ "role": "system", "content": "sys" }, { "role": "user", "content": text }] })
 }
 
 async fn post(fake: &FakeOpenAi, body: Value) -> reqwest::Response {
-    reqwest::Client::new().post(format!("{}/chat/completions", fake.base_url())).json(&body).send().await.unwrap()
+    http().post(format!("{}/chat/completions", fake.base_url())).json(&body).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -62,6 +69,7 @@ async fn disconnect_breaks_the_stream_and_hang_never_answers() {
     let response = post(&fake, chat("a b c d e f", true)).await;
     assert!(response.text().await.is_err());
     fake.fail_next(1, Fault::Hang);
+    http();
     let client = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
     let result = client.post(format!("{}/chat/completions", fake.base_url())).json(&chat("x", false)).send().await;
     assert!(result.unwrap_err().is_timeout());
@@ -70,10 +78,10 @@ async fn disconnect_breaks_the_stream_and_hang_never_answers() {
 #[tokio::test]
 async fn lists_models_and_goes_down_on_demand() {
     let fake = FakeOpenAi::spawn().await.unwrap();
-    let list: Value = reqwest::get(format!("{}/models", fake.base_url())).await.unwrap().json().await.unwrap();
+    let list: Value = http().get(format!("{}/models", fake.base_url())).send().await.unwrap().json().await.unwrap();
     assert_eq!(list["data"][0]["id"], "llama-3.1-8b-instant");
     fake.set_down(Some(Fault::Status(500)));
-    assert_eq!(reqwest::get(format!("{}/models", fake.base_url())).await.unwrap().status(), 500);
+    assert_eq!(http().get(format!("{}/models", fake.base_url())).send().await.unwrap().status(), 500);
     assert_eq!(post(&fake, chat("x", false)).await.status(), 500);
     fake.set_down(None);
     assert_eq!(post(&fake, chat("x", false)).await.status(), 200);

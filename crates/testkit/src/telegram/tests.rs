@@ -4,9 +4,15 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// An HTTP client. reqwest 0.13 is built without a TLS provider of its own
+/// (ring comes from rustls), so one is installed first.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 async fn call(fake: &FakeTelegram, method: &str, body: Value) -> (u16, Value) {
-    let response =
-        reqwest::Client::new().post(format!("{}/bot123:abc/{method}", fake.url())).json(&body).send().await.unwrap();
+    let response = http().post(format!("{}/bot123:abc/{method}", fake.url())).json(&body).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
@@ -30,7 +36,7 @@ async fn get_updates_long_polls_and_honours_offset() {
     let fake = FakeTelegram::spawn().await.unwrap();
     let url = fake.url();
     let waiter = tokio::spawn(async move {
-        reqwest::Client::new()
+        http()
             .post(format!("{url}/botT/getUpdates"))
             .json(&json!({ "offset": 0, "timeout": 5 }))
             .send()
@@ -70,7 +76,7 @@ async fn form_bodies_and_waiting_for_calls() {
     let url = fake.url();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        reqwest::Client::new()
+        http()
             .post(format!("{url}/botT/SendMessage"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body("chat_id=9&text=a%26b+c")

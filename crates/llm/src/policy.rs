@@ -1,18 +1,20 @@
-//! How Muse's stacks judge errors: which count against the breaker, which
-//! are retried, and what a rate-limited user sees.
+//! How a model stack judges the errors below it: which count against the
+//! circuit breaker, which are retried, and how they are counted.
+//!
+//! The stack is the client under a bulkhead (`tower`'s load shedding) and
+//! per-attempt timeouts, so besides [`LlmError`] it sees [`Overloaded`]
+//! (our own shedding: never the provider's fault) and [`Elapsed`].
 
-use std::convert::Infallible;
-
-use muse_domain::{ModelRefusal, Reply};
-use muse_llm::LlmError;
-use muse_resilience::{Outcome, RateLimited, RetryDecision};
+use muse_resilience::{Outcome, RetryDecision};
 use tower::BoxError;
 use tower::load_shed::error::Overloaded;
 use tower::timeout::error::Elapsed;
 
+use crate::error::LlmError;
+
 /// Breaker: 5xx, timeouts and broken connections are the provider failing;
 /// other 4xx (429 included, left to retry) and our own load shedding are not.
-pub(crate) fn breaker_outcome(err: &BoxError) -> Outcome {
+pub fn breaker_outcome(err: &BoxError) -> Outcome {
     if let Some(err) = err.downcast_ref::<LlmError>() {
         return match err {
             LlmError::Status { status, .. } if *status >= 500 => Outcome::Failure,
@@ -27,7 +29,7 @@ pub(crate) fn breaker_outcome(err: &BoxError) -> Outcome {
 
 /// Retry: transient provider errors (with their Retry-After) and attempt
 /// timeouts. Never a breaker rejection or our own load shedding.
-pub(crate) fn retry_decision(err: &BoxError) -> RetryDecision {
+pub fn retry_decision(err: &BoxError) -> RetryDecision {
     if let Some(err) = err.downcast_ref::<LlmError>() {
         return if err.is_transient() {
             RetryDecision::Retry { after: err.retry_after() }
@@ -39,40 +41,11 @@ pub(crate) fn retry_decision(err: &BoxError) -> RetryDecision {
 }
 
 /// A short class for a model-call error, for metrics.
-pub(crate) fn error_class(err: &BoxError) -> String {
+pub fn error_class(err: &BoxError) -> String {
     if let Some(err) = err.downcast_ref::<LlmError>() {
         return err.class();
     }
     if err.is::<Overloaded>() { "overloaded".to_owned() } else { "other".to_owned() }
-}
-
-/// The per-user model-call limit's refusal, as the assistant understands it.
-pub(crate) fn user_refusal(err: BoxError) -> BoxError {
-    match err.downcast::<RateLimited>() {
-        Ok(limited) => Box::new(ModelRefusal::UserLimited { wait: limited.wait, notify: limited.notify }),
-        Err(err) => err,
-    }
-}
-
-/// The global model-call cap's refusal: Muse is busy.
-pub(crate) fn global_refusal(err: BoxError) -> BoxError {
-    if err.is::<RateLimited>() { Box::new(ModelRefusal::Busy) } else { err }
-}
-
-/// The top of the update stack: a rate-limited user gets one notice, then
-/// silence; anything else that escaped gets an apology, never a trace.
-pub(crate) fn into_reply(result: Result<Reply, BoxError>) -> Result<Reply, Infallible> {
-    Ok(match result {
-        Ok(reply) => reply,
-        Err(err) => match err.downcast_ref::<RateLimited>() {
-            Some(limited) if limited.notify => Reply::slow_down(limited.wait),
-            Some(_) => Reply::default(),
-            None => {
-                tracing::error!(error = %err, "request failed");
-                Reply::text("Something went wrong on my side. Please try again.")
-            }
-        },
-    })
 }
 
 #[cfg(test)]
@@ -111,11 +84,8 @@ mod tests {
     }
 
     #[test]
-    fn rate_limits_become_one_notice_then_silence() {
-        let first = into_reply(Err(boxed(RateLimited { wait: Duration::from_secs(3), notify: true }))).unwrap();
-        assert!(first.to_plain().contains("3 s"));
-        assert!(
-            into_reply(Err(boxed(RateLimited { wait: Duration::from_secs(3), notify: false }))).unwrap().is_empty()
-        );
+    fn classes_name_the_error() {
+        assert_eq!(error_class(&boxed(LlmError::Timeout)), "timeout");
+        assert_eq!(error_class(&boxed(Overloaded::new())), "overloaded");
     }
 }

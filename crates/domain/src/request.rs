@@ -1,0 +1,62 @@
+//! What reaches Muse: one update from one user.
+
+use crate::command::Command;
+
+/// A user, by their numeric id (Telegram's, or 0 in the terminal).
+pub type UserId = u64;
+
+/// What a user sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Text as an adapter received it. The input layer cleans and parses
+    /// it into [`Input::Command`] (or [`Input::TooLong`]) before any other
+    /// layer reads it, so it is parsed once per update.
+    Text(String),
+    /// Text, cleaned and parsed once: a command or a conversation turn.
+    Command(Command),
+    /// Text over the length limit: nothing of it is kept.
+    TooLong {
+        /// Its length in characters, after cleaning.
+        chars: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A photo, sticker, voice message or anything else that is not text.
+    NonText,
+    /// A press on one of Muse's buttons, with the button's data.
+    Button(String),
+}
+
+/// One thing a user sent, with who sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Who sent it.
+    pub user: UserId,
+    /// The language their client reports, if any (Telegram's `language_code`).
+    pub user_lang: Option<String>,
+    /// What they sent.
+    pub input: Input,
+}
+
+impl Request {
+    /// The parsed command, once the input layer has parsed the text.
+    pub fn command(&self) -> Option<&Command> {
+        match &self.input {
+            Input::Command(command) => Some(command),
+            _ => None,
+        }
+    }
+
+    /// What kind of update this is, for metrics and logs: the command's
+    /// name, `text`, `button`, `non_text`, `too_long` or `unknown_command`.
+    /// Always one of a few fixed labels.
+    pub fn kind(&self) -> &'static str {
+        match &self.input {
+            Input::Text(_) => "unparsed",
+            Input::Command(command) => command.label(),
+            Input::TooLong { .. } => "too_long",
+            Input::NonText => "non_text",
+            Input::Button(_) => "button",
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! What Muse keeps about one user, and where it keeps it. The assistant
+//! does no I/O itself: it is handed a [`Sessions`] implementation (in
+//! memory, or [`StoredSessions`] over any [`Documents`] store).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tower::BoxError;
+
+use crate::history::History;
+use crate::kind::Kind;
+use crate::persona::{Lang, Persona, Tone};
+use crate::request::UserId;
+
+/// What Muse keeps about one user.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The creator persona.
+    pub persona: Persona,
+    /// The default tone.
+    pub tone: Tone,
+    /// The language chosen with `/lang`, if any.
+    pub lang: Option<Lang>,
+    /// The conversation, bounded.
+    pub history: History,
+    /// The last drafting request, for the "3 more" button.
+    pub last_draft: Option<(Kind, String)>,
+}
+
+/// Loads, saves and deletes users' sessions.
+pub trait Sessions: Send + Sync + 'static {
+    /// The session of `user`, if one is stored.
+    fn load(&self, user: UserId) -> BoxFuture<'_, Result<Option<Session>, BoxError>>;
+    /// Stores the session of `user`.
+    fn save(&self, user: UserId, session: Session) -> BoxFuture<'_, Result<(), BoxError>>;
+    /// Deletes everything stored about `user`.
+    fn delete(&self, user: UserId) -> BoxFuture<'_, Result<(), BoxError>>;
+    /// How many users have a session, if the backend knows.
+    fn count(&self) -> Option<usize>;
+}
+
+/// Sessions in a map: nothing survives the process.
+#[derive(Debug, Default)]
+pub struct MemorySessions {
+    sessions: Mutex<HashMap<UserId, Session>>,
+}
+
+impl Sessions for MemorySessions {
+    fn load(&self, user: UserId) -> BoxFuture<'_, Result<Option<Session>, BoxError>> {
+        let session = self.sessions.lock().unwrap_or_else(PoisonError::into_inner).get(&user).cloned();
+        Box::pin(async move { Ok(session) })
+    }
+
+    fn save(&self, user: UserId, session: Session) -> BoxFuture<'_, Result<(), BoxError>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner).insert(user, session);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn delete(&self, user: UserId) -> BoxFuture<'_, Result<(), BoxError>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner).remove(&user);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn count(&self) -> Option<usize> {
+        Some(self.sessions.lock().unwrap_or_else(PoisonError::into_inner).len())
+    }
+}
+
+/// Documents by key, as bytes: what a store offers the assistant.
+pub trait Documents: Send + Sync + 'static {
+    /// The document at `key`, if any.
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, BoxError>>;
+    /// Stores `body` at `key`.
+    fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), BoxError>>;
+    /// Removes `key` durably: when this returns, it is gone from the store.
+    fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), BoxError>>;
+}
+
+/// Sessions as JSON documents (`user-<id>`) in a [`Documents`] store.
+pub struct StoredSessions<D> {
+    documents: D,
+    users: AtomicUsize,
+}
+
+impl<D> StoredSessions<D> {
+    /// Sessions in `documents`, of which `users` exist already.
+    pub fn new(documents: D, users: usize) -> StoredSessions<D> {
+        StoredSessions { documents, users: AtomicUsize::new(users) }
+    }
+}
+
+fn user_key(user: UserId) -> String {
+    format!("user-{user}")
+}
+
+impl<D: Documents> Sessions for StoredSessions<D> {
+    fn load(&self, user: UserId) -> BoxFuture<'_, Result<Option<Session>, BoxError>> {
+        Box::pin(async move {
+            let Some(body) = self.documents.get(&user_key(user)).await? else { return Ok(None) };
+            Ok(Some(serde_json::from_slice(&body)?))
+        })
+    }
+
+    fn save(&self, user: UserId, session: Session) -> BoxFuture<'_, Result<(), BoxError>> {
+        Box::pin(async move {
+            let key = user_key(user);
+            if self.documents.get(&key).await?.is_none() {
+                self.users.fetch_add(1, Ordering::Relaxed);
+            }
+            self.documents.put(&key, serde_json::to_vec(&session)?).await
+        })
+    }
+
+    fn delete(&self, user: UserId) -> BoxFuture<'_, Result<(), BoxError>> {
+        Box::pin(async move {
+            let key = user_key(user);
+            if self.documents.get(&key).await?.is_some() {
+                self.users.fetch_sub(1, Ordering::Relaxed);
+            }
+            self.documents.delete(&key).await
+        })
+    }
+
+    fn count(&self) -> Option<usize> {
+        Some(self.users.load(Ordering::Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Map(Mutex<HashMap<String, Vec<u8>>>);
+
+    impl Documents for Map {
+        fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, BoxError>> {
+            let body = self.0.lock().unwrap().get(key).cloned();
+            Box::pin(async move { Ok(body) })
+        }
+        fn put(&self, key: &str, body: Vec<u8>) -> BoxFuture<'_, Result<(), BoxError>> {
+            self.0.lock().unwrap().insert(key.to_owned(), body);
+            Box::pin(async { Ok(()) })
+        }
+        fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), BoxError>> {
+            self.0.lock().unwrap().remove(key);
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn stored_sessions_round_trip_as_json_and_count_users() {
+        let sessions = StoredSessions::new(Map::default(), 0);
+        let mut session = Session::default();
+        session.persona.name = "Kim".into();
+        sessions.save(7, session.clone()).await.unwrap();
+        sessions.save(7, session.clone()).await.unwrap();
+        assert_eq!(sessions.count(), Some(1), "a second save of one user is not a second user");
+        assert_eq!(sessions.load(7).await.unwrap(), Some(session));
+        let body = sessions.documents.get("user-7").await.unwrap().unwrap();
+        assert!(String::from_utf8(body).unwrap().contains("\"name\":\"Kim\""));
+        sessions.delete(7).await.unwrap();
+        assert_eq!((sessions.load(7).await.unwrap(), sessions.count()), (None, Some(0)));
+    }
+}
