@@ -40,7 +40,7 @@ pub(crate) async fn run(
         if line.trim().is_empty() {
             continue;
         }
-        let request = Request { user: CONSOLE_USER, user_lang: None, input: Input::Text(line) };
+        let request = Request::new(CONSOLE_USER, None, Input::Text(line));
         let Ok(reply) = service.clone().oneshot(request).await;
         if reply.is_empty() {
             continue; // rate-limited after the notice: say nothing

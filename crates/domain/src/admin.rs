@@ -195,7 +195,7 @@ mod tests {
 
     async fn send(layer: &AdminLayer, text: &str) -> String {
         let inner = service_fn(|_: Request| async { Ok::<_, Infallible>(Reply::text("assistant")) });
-        let request = Request { user: 1, user_lang: None, input: Input::Command(Command::parse(text)) };
+        let request = Request::new(1, None, Input::Command(Command::parse(text)));
         layer.layer(inner).oneshot(request).await.unwrap().to_plain()
     }
 

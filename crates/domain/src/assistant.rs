@@ -233,7 +233,15 @@ impl Assistant {
         };
         let config = &self.inner.config;
         let lang = handlers::lang_of(request, session);
-        let voice = Voice { persona: &session.persona, tone: session.tone, lang: &lang, canary: &self.inner.canary };
+        // A suspicious text travels fenced between markers it cannot predict:
+        // letters only, so a marker echoed back never reads as a phone number.
+        let fence = request.flagged.then(|| {
+            let letters: String = (0..8).map(|_| char::from(b'A' + rand::random_range(0..26u8))).collect();
+            format!("FAN-{letters}")
+        });
+        let canary = &self.inner.canary;
+        let voice =
+            Voice { persona: &session.persona, tone: session.tone, lang: &lang, canary, fence: fence.as_deref() };
         let messages = prompt::messages(kind, voice, &session.history, text, config.history.max_messages);
         let model_request = ModelRequest {
             kind,

@@ -34,7 +34,7 @@
 //!
 //! # tokio_test_block(async {
 //! let assistant = Assistant::new(AssistantConfig::default(), None); // offline writer only
-//! let request = Request { user: 1, user_lang: None, input: Input::Text("/flirt".into()) };
+//! let request = Request::new(1, None, Input::Text("/flirt".into()));
 //! let reply = assistant.oneshot(request).await.unwrap();
 //! assert_eq!(reply.drafts().count(), 3);
 //! # });

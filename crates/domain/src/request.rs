@@ -36,9 +36,17 @@ pub struct Request {
     pub user_lang: Option<String>,
     /// What they sent.
     pub input: Input,
+    /// The injection screen found the text suspicious but let it through:
+    /// the model receives it fenced as data, with a warning.
+    pub flagged: bool,
 }
 
 impl Request {
+    /// What `user` sent, before any layer read it.
+    pub fn new(user: UserId, user_lang: Option<String>, input: Input) -> Request {
+        Request { user, user_lang, input, flagged: false }
+    }
+
     /// The parsed command, once the input layer has parsed the text.
     pub fn command(&self) -> Option<&Command> {
         match &self.input {

@@ -215,7 +215,7 @@ mod tests {
 
     async fn send(service: &Svc, user: UserId, text: &str) -> String {
         let input = muse_domain::Input::Command(Command::parse(text));
-        let request = Request { user, user_lang: None, input };
+        let request = Request::new(user, None, input);
         service.clone().oneshot(request).await.unwrap().to_plain()
     }
 

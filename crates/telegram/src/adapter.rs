@@ -158,7 +158,7 @@ async fn on_message(
         Some(text) => Input::Text(text.to_owned()),
         None => Input::NonText,
     };
-    let request = Request { user: user.id.0, user_lang: user.language_code.clone(), input };
+    let request = Request::new(user.id.0, user.language_code.clone(), input);
     answer(&bot, message.chat.id, request, service).await;
     Ok(())
 }
@@ -181,7 +181,7 @@ async fn on_callback(
         MaybeInaccessibleMessage::Regular(message) => message.chat.id,
         MaybeInaccessibleMessage::Inaccessible(message) => message.chat.id,
     };
-    let request = Request { user: query.from.id.0, user_lang: query.from.language_code, input: Input::Button(data) };
+    let request = Request::new(query.from.id.0, query.from.language_code, Input::Button(data));
     answer(&bot, chat, request, service).await;
     Ok(())
 }

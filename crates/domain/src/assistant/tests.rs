@@ -28,7 +28,7 @@ fn model(answer: &'static str) -> (ModelService, Journal) {
 }
 
 async fn send(assistant: &Assistant, text: &str) -> Reply {
-    let request = Request { user: 7, user_lang: Some("en".into()), input: Input::Text(text.into()) };
+    let request = Request::new(7, Some("en".into()), Input::Text(text.into()));
     assistant.clone().oneshot(request).await.unwrap()
 }
 
@@ -108,7 +108,7 @@ async fn the_more_button_repeats_the_last_draft_request() {
     let (model, journal) = model("1. a\n2. b\n3. c");
     let assistant = Assistant::new(AssistantConfig::default(), Some(model));
     send(&assistant, "/ppv shower video $15").await;
-    let request = Request { user: 7, user_lang: None, input: Input::Button(MORE.into()) };
+    let request = Request::new(7, None, Input::Button(MORE.into()));
     let reply = assistant.clone().oneshot(request).await.unwrap();
     assert_eq!(reply.drafts().count(), 3);
     let journal = journal.lock().unwrap();
@@ -127,7 +127,7 @@ async fn commands_answer_as_the_spec_says() {
     assert!(help.contains("/ban"));
     assert!(send(&assistant, "/wat").await.to_plain().contains("/help"));
     assert!(send(&assistant, "/reply").await.to_plain().contains("for example"));
-    let request = Request { user: 7, user_lang: None, input: Input::NonText };
+    let request = Request::new(7, None, Input::NonText);
     assert_eq!(
         assistant.clone().oneshot(request).await.unwrap().to_plain(),
         "I work with text — send me the fan's message.\n"
@@ -193,7 +193,7 @@ async fn export_sends_everything_stored_and_forget_deletes_it_after_confirmation
     let ask = send(&assistant, "/forget").await;
     assert_eq!(ask.buttons.len(), 2);
     assert_eq!(assistant.session(7).await.persona.name, "Kim", "nothing is deleted before the confirmation");
-    let press = |data: &str| Request { user: 7, user_lang: None, input: Input::Button(data.into()) };
+    let press = |data: &str| Request::new(7, None, Input::Button(data.into()));
     assert!(assistant.clone().oneshot(press(FORGET_NO)).await.unwrap().to_plain().contains("Nothing was deleted"));
     assert!(assistant.clone().oneshot(press(FORGET_YES)).await.unwrap().to_plain().contains("deleted"));
     assert_eq!(assistant.session(7).await, Session::default());
