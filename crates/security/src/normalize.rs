@@ -67,12 +67,26 @@ fn latin_lookalike(c: char) -> Option<char> {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '\'' || c == '’' || leet(c).is_some()
+    c.is_ascii_alphanumeric()
+        || matches!(c, 'А'..='я' | 'Ё' | 'ё')
+        || c.is_alphanumeric()
+        || c == '\''
+        || c == '’'
+        || leet(c).is_some()
 }
 
 /// Separators that may split a word without a space: `m.e.e.t`, `e-mail`.
 fn is_joiner(c: char) -> bool {
     matches!(c, '.' | '-' | '_' | '*' | '/' | '\\' | '~' | '+' | '·' | '•' | ',' | ':')
+}
+
+/// `text` in NFKC, borrowed when it already is (the common case, told by
+/// a quick check that is much cheaper than normalizing).
+pub fn nfkc(text: &str) -> std::borrow::Cow<'_, str> {
+    match unicode_normalization::is_nfkc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(text),
+        _ => std::borrow::Cow::Owned(text.nfkc().collect()),
+    }
 }
 
 /// Collapses runs of 3 or more of one character to 2; says whether any was.
@@ -232,8 +246,46 @@ fn single_space_before(text: &str, word: &Raw) -> bool {
 
 fn token(text: &str, span: Range<usize>) -> Token {
     let raw = &text[span.clone()];
+    simple_token(raw, &span).unwrap_or_else(|| full_token(raw, span))
+}
+
+fn full_token(raw: &str, span: Range<usize>) -> Token {
     let stretched = squeeze(&raw.to_lowercase(), 2).1;
     Token { forms: normalize_word(raw), plain: plain(raw), stretched, span }
+}
+
+/// The common case, a word of plain Latin or Russian letters, for which
+/// NFKC changes nothing and there is no leetspeak or apostrophe: the same
+/// token [`normalize_word`] and [`plain`] would give, in one pass.
+fn simple_token(raw: &str, span: &Range<usize>) -> Option<Token> {
+    let simple = |c: char| c.is_ascii_alphabetic() || matches!(c, 'А'..='я' | 'Ё' | 'ё');
+    if raw.is_empty() || !raw.chars().all(simple) {
+        return None;
+    }
+    if raw.is_ascii() {
+        let lower = raw.to_ascii_lowercase();
+        let bytes = lower.as_bytes();
+        let stretched = bytes.windows(3).any(|w| w[0] == w[1] && w[1] == w[2]);
+        let form = if stretched { squeeze(&lower, 2).0 } else { lower.clone() };
+        return Some(Token { forms: vec![form], plain: lower, stretched, span: span.clone() });
+    }
+    let lower: String = raw
+        .chars()
+        .map(|c| match c {
+            'A'..='Z' => c.to_ascii_lowercase(),
+            'А'..='Я' => char::from_u32(c as u32 + 32).unwrap_or(c),
+            'Ё' => 'ё',
+            _ => c,
+        })
+        .collect();
+    let (stretched, form) = if lower.bytes().any(|b| b.is_ascii_alphabetic()) {
+        let looks: String = lower.chars().map(|c| latin_lookalike(c).unwrap_or(c)).collect();
+        (squeeze(&lower, 2).1, squeeze(&looks, 2).0)
+    } else {
+        let (form, stretched) = squeeze(&lower, 2);
+        (stretched, form)
+    };
+    Some(Token { forms: vec![form], plain: lower, stretched, span: span.clone() })
 }
 
 fn plain(raw: &str) -> String {
@@ -294,6 +346,17 @@ mod tests {
                 let again = normalize_word(&form);
                 prop_assert!(again.contains(&form), "{form:?} -> {again:?}");
             }
+        }
+
+        #[test]
+        fn the_fast_path_gives_the_full_token(word in "[a-zA-Zа-яА-ЯёЁ]{1,12}(aaa|ооо)?[a-zA-Zа-я]{0,4}") {
+            let span = 0..word.len();
+            prop_assert_eq!(simple_token(&word, &span), Some(full_token(&word, span)));
+        }
+
+        #[test]
+        fn the_quick_nfkc_is_nfkc(text in "\\PC{0,40}") {
+            prop_assert_eq!(nfkc(&text).into_owned(), text.nfkc().collect::<String>());
         }
 
         #[test]
