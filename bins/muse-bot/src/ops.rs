@@ -68,6 +68,7 @@ pub(crate) fn metrics(handle: PrometheusHandle, shared: Arc<Shared>) -> MetricsR
         metrics::counter!("muse_injection_blocked_total").absolute(security.injection_blocked);
         metrics::counter!("muse_injection_flagged_total").absolute(security.injection_flagged);
         metrics::counter!("muse_model_calls_total").absolute(shared.stats.counts().1);
+        metrics::counter!("muse_repeated_drafts_total").absolute(shared.assistant.repeats_caught());
         let store = shared.store.health();
         metrics::gauge!("muse_store_flush_seconds").set(store.last_flush_duration.as_secs_f64());
         metrics::gauge!("muse_store_unflushed").set(store.dirty as f64);
@@ -118,7 +119,8 @@ impl Operator for Ops {
         }
         let security = shared.security.snapshot();
         let _ = writeln!(text, "Banned users: {}\nSecurity: {security}", shared.policy.banned().len());
-        let _ = write!(text, "Drafts blocked: {}", security.outputs_blocked_text());
+        let _ = writeln!(text, "Drafts blocked: {}", security.outputs_blocked_text());
+        let _ = write!(text, "Repeated drafts replaced: {}", shared.assistant.repeats_caught());
         text
     }
 

@@ -13,19 +13,21 @@ use std::task::{Context, Poll};
 use futures::future::BoxFuture;
 use tower::{Service, ServiceExt};
 
-use crate::command::{Command, MENU};
-use crate::drafts;
+use crate::command::Command;
+use crate::fans::FanCard;
 use crate::handlers::{self, FORGET_NO, FORGET_YES};
 use crate::kind::Kind;
 use crate::model::{ModelRefusal, ModelReply, ModelRequest, ModelService, Role};
 use crate::offline::OfflineWriter;
 use crate::prompt::{self, Voice};
-use crate::reply::{Button, Part, Reply};
+use crate::reply::Reply;
 use crate::request::{Input, Request, UserId};
 use crate::session::{MemorySessions, Session, Sessions};
 use crate::text::{self, note};
 
+mod cards;
 mod config;
+mod draft;
 
 pub use config::{AssistantConfig, SETTINGS};
 
@@ -46,6 +48,8 @@ struct Inner {
     model: Option<ModelService>,
     writer: OfflineWriter,
     sessions: Arc<dyn Sessions>,
+    /// Drafting requests whose drafts repeated earlier ones.
+    repeats: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Assistant {
@@ -80,7 +84,10 @@ impl Assistant {
     ) -> Assistant {
         let canary = format!("{}{:016x}", prompt::CANARY_PREFIX, rand::random::<u64>());
         let model_name = std::sync::RwLock::new(config.model.clone());
-        Assistant { inner: Arc::new(Inner { model_name, canary, config, model, writer: OfflineWriter, sessions }) }
+        let repeats = Default::default();
+        Assistant {
+            inner: Arc::new(Inner { model_name, canary, config, model, writer: OfflineWriter, sessions, repeats }),
+        }
     }
 
     /// Whether a model is configured (otherwise every draft is offline).
@@ -96,6 +103,12 @@ impl Assistant {
     /// Switches the model for every later request.
     pub fn set_model_name(&self, model: &str) {
         *self.inner.model_name.write().unwrap_or_else(PoisonError::into_inner) = model.to_owned();
+    }
+
+    /// How many drafting requests got a draft that repeated an earlier
+    /// one (and had it replaced).
+    pub fn repeats_caught(&self) -> u64 {
+        self.inner.repeats.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many users have a session, if the store knows.
@@ -170,8 +183,11 @@ impl Assistant {
             Command::Persona(text) => handlers::persona(session, &text),
             Command::Tone(text) => handlers::tone(session, &text),
             Command::Lang(text) => handlers::lang(request, session, &text),
+            Command::Fan(args) => self.fan(request.user, session, &args).await,
+            Command::Fans => self.fans(request.user, session).await,
+            Command::Voice(args) => cards::voice(session, &args),
             Command::Reset => handlers::reset(session),
-            Command::Export => handlers::export(request.user, session),
+            Command::Export => self.export(request.user, session).await,
             Command::Forget => handlers::forget_question(),
             Command::Chat(text) if text.is_empty() => Reply::text(text::EMPTY_CHAT),
             Command::Chat(text) => self.chat(request, session, text).await,
@@ -182,30 +198,8 @@ impl Assistant {
         }
     }
 
-    async fn draft(&self, request: &Request, session: &mut Session, kind: Kind, text: String) -> Reply {
-        if text.is_empty() && kind.needs_text() {
-            let example = MENU.iter().find(|entry| entry.name == kind.command()).map_or("", |entry| entry.example);
-            return Reply::text(text::needs_text(example));
-        }
-        let (drafts, note) = match self.ask(request, session, kind, &text).await {
-            Ok(reply) => match drafts::parse(&reply.text, self.inner.config.drafts) {
-                drafts if drafts.is_empty() => (self.offline_drafts(kind, session), Some(note::NO_DRAFTS)),
-                drafts => (drafts, reply.fallback.then_some(note::FALLBACK)),
-            },
-            Err(Failure::Offline) => (self.offline_drafts(kind, session), None),
-            Err(Failure::Fallback(note)) => (self.offline_drafts(kind, session), Some(note)),
-            Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
-        };
-        session.last_draft = Some((kind, text.clone()));
-        self.remember(session, &text, &drafts.join("\n"));
-        let mut parts = vec![Part::Title(kind.title(drafts.len()))];
-        parts.extend(drafts.into_iter().enumerate().map(|(i, text)| Part::Draft { number: i + 1, text }));
-        parts.extend(note.map(|note| Part::Note(note.to_owned())));
-        Reply { parts, buttons: vec![Button { label: text::MORE_LABEL.to_owned(), data: MORE.to_owned() }] }
-    }
-
     async fn chat(&self, request: &Request, session: &mut Session, text: String) -> Reply {
-        let answer = match self.ask(request, session, Kind::Chat, &text).await {
+        let answer = match self.ask(request, session, None, Kind::Chat, &text).await {
             Ok(reply) if !reply.text.trim().is_empty() => reply.text.trim().to_owned(),
             Ok(_) | Err(Failure::Fallback(_)) => self.inner.writer.chat(true, &session.persona),
             Err(Failure::Offline) => self.inner.writer.chat(false, &session.persona),
@@ -227,21 +221,34 @@ impl Assistant {
         session.history.push(Role::Assistant, answered, limits);
     }
 
-    async fn ask(&self, request: &Request, session: &Session, kind: Kind, text: &str) -> Result<ModelReply, Failure> {
+    async fn ask(
+        &self,
+        request: &Request,
+        session: &Session,
+        fan: Option<&FanCard>,
+        kind: Kind,
+        text: &str,
+    ) -> Result<ModelReply, Failure> {
         let Some(model) = self.inner.model.clone() else {
             return Err(Failure::Offline);
         };
         let config = &self.inner.config;
-        let lang = handlers::lang_of(request, session);
-        // A suspicious text travels fenced between markers it cannot predict:
-        // letters only, so a marker echoed back never reads as a phone number.
-        let fence = request.flagged.then(|| {
-            let letters: String = (0..8).map(|_| char::from(b'A' + rand::random_range(0..26u8))).collect();
-            format!("FAN-{letters}")
-        });
-        let canary = &self.inner.canary;
-        let voice =
-            Voice { persona: &session.persona, tone: session.tone, lang: &lang, canary, fence: fence.as_deref() };
+        let lang = fan.and_then(|card| card.lang.clone()).unwrap_or_else(|| handlers::lang_of(request, session));
+        // Data travels fenced between markers it cannot predict.
+        let (fence, card_fence) = (request.flagged.then(|| prompt::marker("FAN")), prompt::marker("CARD"));
+        let voice = Voice {
+            persona: &session.persona,
+            tone: session.tone,
+            lang: &lang,
+            canary: &self.inner.canary,
+            fence: fence.as_deref(),
+            examples: &session.voice,
+            fan: fan.map(|card| (card_fence.as_str(), card)),
+            price: fan
+                .and_then(|card| card.tier)
+                .filter(|_| kind == Kind::Ppv)
+                .and_then(|t| session.pricing.for_tier(t)),
+        };
         let messages = prompt::messages(kind, voice, &session.history, text, config.history.max_messages);
         let model_request = ModelRequest {
             kind,

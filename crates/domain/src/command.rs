@@ -65,6 +65,19 @@ pub const MENU: &[MenuEntry] = &[
         open: true,
     },
     MenuEntry { name: "lang", description: "language of drafts", example: "/lang es", open: true },
+    MenuEntry {
+        name: "fan",
+        description: "a fan's card: notes, tier, language",
+        example: "/fan alex loves hiking, bought 3 PPVs",
+        open: true,
+    },
+    MenuEntry { name: "fans", description: "your fan cards", example: "/fans", open: true },
+    MenuEntry {
+        name: "voice",
+        description: "messages you really sent, as style examples",
+        example: "/voice add omg stoppp 🙈",
+        open: true,
+    },
     MenuEntry { name: "reset", description: "forget the conversation", example: "/reset", open: true },
     MenuEntry { name: "help", description: "every command with an example", example: "/help", open: true },
     MenuEntry { name: "start", description: "what Muse does", example: "/start", open: true },
@@ -142,6 +155,12 @@ pub enum Command {
     Tone(String),
     /// `/lang` alone (show) or with a language code.
     Lang(String),
+    /// `/fan` and its arguments: a fan card.
+    Fan(String),
+    /// `/fans`: the fan cards.
+    Fans,
+    /// `/voice` and its arguments: the creator's style examples.
+    Voice(String),
     /// `/reset`: forget the history.
     Reset,
     /// `/check`: which words of the user's own draft would be flagged.
@@ -169,6 +188,9 @@ impl Command {
             Command::Persona(_) => "persona",
             Command::Tone(_) => "tone",
             Command::Lang(_) => "lang",
+            Command::Fan(_) => "fan",
+            Command::Fans => "fans",
+            Command::Voice(_) => "voice",
             Command::Reset => "reset",
             Command::Check(_) => "check",
             Command::Export => "export",
@@ -222,6 +244,9 @@ impl Command {
             "persona" => Command::Persona(args),
             "tone" => Command::Tone(args),
             "lang" => Command::Lang(args),
+            "fan" => Command::Fan(args),
+            "fans" => Command::Fans,
+            "voice" => Command::Voice(args),
             "reset" => Command::Reset,
             "check" => Command::Check(args),
             "export" => Command::Export,

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::command::{MENU, MenuEntry};
+use crate::fans::FanCard;
 use crate::persona::{Lang, Tone};
 use crate::reply::{Button, Part, Reply};
 use crate::request::{Request, UserId};
@@ -111,13 +112,14 @@ pub fn reset(session: &mut Session) -> Reply {
 }
 
 /// `/export`: everything stored about the user, as a JSON file.
-pub fn export(user: UserId, session: &Session) -> Reply {
+pub fn export(user: UserId, session: &Session, fans: &[FanCard]) -> Reply {
     #[derive(Serialize)]
     struct Export<'a> {
         user_id: UserId,
         session: &'a Session,
+        fans: &'a [FanCard],
     }
-    match serde_json::to_vec_pretty(&Export { user_id: user, session }) {
+    match serde_json::to_vec_pretty(&Export { user_id: user, session, fans }) {
         Ok(content) => Reply {
             parts: vec![
                 Part::Text(text::EXPORT_HERE.to_owned()),

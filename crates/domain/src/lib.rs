@@ -19,6 +19,7 @@
 //! - [`drafts`]: one completion into numbered drafts.
 //! - [`offline`]: template drafts when there is no model.
 //! - [`model`]: [`ModelRequest`] and [`ModelReply`], the contract with the model stack.
+//! - [`fans`]: fan cards and the creator's voice examples, their commands and limits.
 //! - [`session`]: [`Session`], what is kept per user, and the [`Sessions`] store the assistant is handed.
 //! - [`handlers`]: the settings commands (`/start`, `/persona`, `/tone`, `/lang`, `/export`, ...).
 //! - [`text`]: every sentence the assistant says, in one place.
@@ -45,6 +46,7 @@ pub mod admin;
 pub mod assistant;
 pub mod command;
 pub mod drafts;
+pub mod fans;
 pub mod handlers;
 pub mod history;
 pub mod kind;

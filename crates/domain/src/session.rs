@@ -10,6 +10,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use tower::BoxError;
 
+use crate::fans::{FanCard, Pricing};
 use crate::history::History;
 use crate::kind::Kind;
 use crate::persona::{Lang, Persona, Tone};
@@ -28,6 +29,40 @@ pub struct Session {
     pub history: History,
     /// The last drafting request, for the "3 more" button.
     pub last_draft: Option<(Kind, String)>,
+    /// Messages the creator really sent, as style examples, oldest first.
+    #[serde(default)]
+    pub voice: Vec<String>,
+    /// The names of her fan cards, least recently used first (the cards
+    /// themselves are stored one by one, see [`Sessions::load_fan`]).
+    #[serde(default)]
+    pub fans: Vec<String>,
+    /// PPV price ranges per fan tier.
+    #[serde(default)]
+    pub pricing: Pricing,
+    /// The last drafts written with no fan named, newest last, so a new
+    /// draft does not repeat one.
+    #[serde(default)]
+    pub recent_drafts: std::collections::VecDeque<String>,
+}
+
+/// How many earlier drafts a new one is compared with.
+pub const RECENT_DRAFTS: usize = 20;
+
+impl Session {
+    /// Marks `name` as the most recently used card.
+    pub fn touch_fan(&mut self, name: &str) {
+        self.fans.retain(|n| n != name);
+        self.fans.push(name.to_owned());
+    }
+
+    /// Remembers drafts written with no fan named, keeping the last
+    /// [`RECENT_DRAFTS`].
+    pub fn remember_drafts(&mut self, drafts: &[String]) {
+        self.recent_drafts.extend(drafts.iter().cloned());
+        while self.recent_drafts.len() > RECENT_DRAFTS {
+            self.recent_drafts.pop_front();
+        }
+    }
 }
 
 /// Loads, saves and deletes users' sessions.
@@ -36,8 +71,14 @@ pub trait Sessions: Send + Sync + 'static {
     fn load(&self, user: UserId) -> BoxFuture<'_, Result<Option<Session>, BoxError>>;
     /// Stores the session of `user`.
     fn save(&self, user: UserId, session: Session) -> BoxFuture<'_, Result<(), BoxError>>;
-    /// Deletes everything stored about `user`.
+    /// Deletes everything stored about `user`, fan cards included.
     fn delete(&self, user: UserId) -> BoxFuture<'_, Result<(), BoxError>>;
+    /// The card of `user`'s fan `name`, if one is stored.
+    fn load_fan(&self, user: UserId, name: &str) -> BoxFuture<'_, Result<Option<FanCard>, BoxError>>;
+    /// Stores a fan card of `user`.
+    fn save_fan(&self, user: UserId, card: FanCard) -> BoxFuture<'_, Result<(), BoxError>>;
+    /// Deletes the card of `user`'s fan `name`.
+    fn delete_fan(&self, user: UserId, name: &str) -> BoxFuture<'_, Result<(), BoxError>>;
     /// How many users have a session, if the backend knows.
     fn count(&self) -> Option<usize>;
 }
@@ -46,6 +87,7 @@ pub trait Sessions: Send + Sync + 'static {
 #[derive(Debug, Default)]
 pub struct MemorySessions {
     sessions: Mutex<HashMap<UserId, Session>>,
+    fans: Mutex<HashMap<(UserId, String), FanCard>>,
 }
 
 impl Sessions for MemorySessions {
@@ -61,11 +103,27 @@ impl Sessions for MemorySessions {
 
     fn delete(&self, user: UserId) -> BoxFuture<'_, Result<(), BoxError>> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner).remove(&user);
+        self.fans.lock().unwrap_or_else(PoisonError::into_inner).retain(|(owner, _), _| *owner != user);
         Box::pin(async { Ok(()) })
     }
 
     fn count(&self) -> Option<usize> {
         Some(self.sessions.lock().unwrap_or_else(PoisonError::into_inner).len())
+    }
+
+    fn load_fan(&self, user: UserId, name: &str) -> BoxFuture<'_, Result<Option<FanCard>, BoxError>> {
+        let card = self.fans.lock().unwrap_or_else(PoisonError::into_inner).get(&(user, name.to_owned())).cloned();
+        Box::pin(async move { Ok(card) })
+    }
+
+    fn save_fan(&self, user: UserId, card: FanCard) -> BoxFuture<'_, Result<(), BoxError>> {
+        self.fans.lock().unwrap_or_else(PoisonError::into_inner).insert((user, card.name.clone()), card);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn delete_fan(&self, user: UserId, name: &str) -> BoxFuture<'_, Result<(), BoxError>> {
+        self.fans.lock().unwrap_or_else(PoisonError::into_inner).remove(&(user, name.to_owned()));
+        Box::pin(async { Ok(()) })
     }
 }
 
@@ -79,7 +137,9 @@ pub trait Documents: Send + Sync + 'static {
     fn delete(&self, key: &str) -> BoxFuture<'_, Result<(), BoxError>>;
 }
 
-/// Sessions as JSON documents (`user-<id>`) in a [`Documents`] store.
+/// Sessions as JSON documents (`user-<id>`) in a [`Documents`] store, and
+/// each fan card as its own (`fan-<id>-<name>`), so a card's update never
+/// rewrites the others.
 pub struct StoredSessions<D> {
     documents: D,
     users: AtomicUsize,
@@ -94,6 +154,17 @@ impl<D> StoredSessions<D> {
 
 fn user_key(user: UserId) -> String {
     format!("user-{user}")
+}
+
+/// A card's key: `fan-<id>-<name>` when the name is made of what keys may
+/// hold, else `fanx-<id>-<name in hex>` (Cyrillic, dots).
+fn fan_key(user: UserId, name: &str) -> String {
+    if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        format!("fan-{user}-{name}")
+    } else {
+        let hex: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("fanx-{user}-{hex}")
+    }
 }
 
 impl<D: Documents> Sessions for StoredSessions<D> {
@@ -117,15 +188,37 @@ impl<D: Documents> Sessions for StoredSessions<D> {
     fn delete(&self, user: UserId) -> BoxFuture<'_, Result<(), BoxError>> {
         Box::pin(async move {
             let key = user_key(user);
-            if self.documents.get(&key).await?.is_some() {
-                self.users.fetch_sub(1, Ordering::Relaxed);
+            let Some(body) = self.documents.get(&key).await? else { return Ok(()) };
+            // The cards first: if this stops half-way, the session still
+            // lists what is left, and /forget again finishes the job.
+            let session: Session = serde_json::from_slice(&body)?;
+            for name in &session.fans {
+                self.documents.delete(&fan_key(user, name)).await?;
             }
+            self.users.fetch_sub(1, Ordering::Relaxed);
             self.documents.delete(&key).await
         })
     }
 
     fn count(&self) -> Option<usize> {
         Some(self.users.load(Ordering::Relaxed))
+    }
+
+    fn load_fan(&self, user: UserId, name: &str) -> BoxFuture<'_, Result<Option<FanCard>, BoxError>> {
+        let key = fan_key(user, name);
+        Box::pin(async move {
+            let Some(body) = self.documents.get(&key).await? else { return Ok(None) };
+            Ok(Some(serde_json::from_slice(&body)?))
+        })
+    }
+
+    fn save_fan(&self, user: UserId, card: FanCard) -> BoxFuture<'_, Result<(), BoxError>> {
+        Box::pin(async move { self.documents.put(&fan_key(user, &card.name), serde_json::to_vec(&card)?).await })
+    }
+
+    fn delete_fan(&self, user: UserId, name: &str) -> BoxFuture<'_, Result<(), BoxError>> {
+        let key = fan_key(user, name);
+        Box::pin(async move { self.documents.delete(&key).await })
     }
 }
 

@@ -130,3 +130,116 @@ pub fn lang_set(lang: &str) -> String {
 pub fn help_note(admin_commands: &str) -> String {
     format!("Plain messages are a conversation with me about your work. For admins: {admin_commands}.")
 }
+
+/// `/fan`, `/fans` and `/reply @name`.
+pub mod fans {
+    /// `/fan` alone.
+    pub const USAGE: &str = "Fan cards remember who you write to:\n\
+/fan alex loves hiking, bought 3 PPVs — add a note (creates the card)\n\
+/fan alex — show the card\n\
+/fan alex tier whale — new, regular or whale\n\
+/fan alex lang es — the language he writes in\n\
+/fan pricing new $5-10; whale $40+ — PPV price ranges by tier\n\
+/fan alex forget — delete the card\n\
+/fans — list them\n\
+/reply @alex hey what's up — drafts that know him";
+    /// A name that is not one.
+    pub const BAD_NAME: &str = "A fan's name is one word of up to 32 Latin or 16 Cyrillic letters, digits, _ . or -, such as /fan alex or /fan @big_mike.";
+    /// A tier that is not one.
+    pub const BAD_TIER: &str = "The tier is new, regular or whale, such as /fan alex tier whale.";
+    /// `/fan pricing` with something that is not ranges.
+    pub const BAD_PRICING: &str =
+        "Set a range per tier, such as /fan pricing new $5-10; regular $15-25; whale $40+ (or /fan pricing clear).";
+    /// `/fan pricing` with none set.
+    pub const NO_PRICING: &str = "No price ranges yet: PPV pitches keep the price you give, or name none. Set them with /fan pricing new $5-10; regular $15-25; whale $40+";
+    /// Price ranges removed.
+    pub const PRICING_CLEARED: &str = "Price ranges removed: PPV pitches keep the price you give, or name none.";
+
+    /// Price ranges shown or set.
+    pub fn pricing(summary: &str) -> String {
+        format!("PPV price ranges by tier (used in /ppv @name for a fan with that tier):\n{summary}")
+    }
+
+    /// `/fans` with none.
+    pub const NONE: &str = "No fan cards yet. Add one with /fan alex loves hiking.";
+    /// `/reply @alex` with no message.
+    pub const NEEDS_MESSAGE: &str = "Paste his message after the name, such as /reply @alex hey what's up?";
+    /// A card could not be read or written.
+    pub const STORE_FAILED: &str = "I couldn't reach your fan cards just now; nothing was changed. Please try again.";
+
+    /// A note added.
+    pub fn noted(name: &str, notes: usize) -> String {
+        format!("Noted on {name}'s card ({notes} note{s}).", s = if notes == 1 { "" } else { "s" })
+    }
+
+    /// The card limit reached.
+    pub fn full(limit: usize) -> String {
+        format!("You have {limit} fan cards, the most Muse keeps. Delete one with /fan <name> forget first.")
+    }
+
+    /// No card for `name`.
+    pub fn unknown(name: &str) -> String {
+        format!("There is no card for {name}. Create it with /fan {name} and a note.")
+    }
+
+    /// A card deleted.
+    pub fn forgotten(name: &str) -> String {
+        format!("Deleted {name}'s card and everything on it.")
+    }
+
+    /// A tier set.
+    pub fn tier_set(name: &str, tier: &str) -> String {
+        format!("{name} is now a {tier} fan.")
+    }
+
+    /// A language set.
+    pub fn lang_set(name: &str, lang: &str) -> String {
+        format!("{name} writes in \"{lang}\"; drafts for him will be too.")
+    }
+
+    /// `/fans`' title.
+    pub fn list_title(count: usize) -> String {
+        format!("{count} fan card{s}", s = if count == 1 { "" } else { "s" })
+    }
+}
+
+/// `/voice`.
+pub mod voice {
+    /// How to use it.
+    pub const USAGE: &str = "Teach me your voice with messages you really sent:\n\
+/voice add omg stoppp 🙈 you're too much — add one (up to 20)\n\
+/voice — list them\n\
+/voice remove 2 — remove one\n\
+/voice clear — remove all";
+    /// `/voice remove` without a number.
+    pub const BAD_NUMBER: &str = "Say which one by its number, such as /voice remove 2 (see /voice).";
+    /// No examples.
+    pub const NONE: &str = "No voice examples yet. Add a message you really sent: /voice add omg stoppp 🙈";
+    /// All removed.
+    pub const CLEARED: &str = "Removed every voice example.";
+
+    /// One added.
+    pub fn added(count: usize, limit: usize) -> String {
+        format!("Added: {count} of {limit} voice examples. Drafts will follow your spelling, emoji and length.")
+    }
+
+    /// The limit reached.
+    pub fn full(limit: usize) -> String {
+        format!("You have {limit} voice examples, the most Muse keeps. Remove one with /voice remove N first.")
+    }
+
+    /// An example longer than the limit.
+    pub fn too_long(chars: usize, limit: usize) -> String {
+        format!("That example is {chars} characters; a voice example can be up to {limit}.")
+    }
+
+    /// Removed.
+    pub fn removed(n: usize) -> String {
+        format!("Removed example {n}.")
+    }
+
+    /// No such number.
+    pub fn no_such(n: usize, count: usize) -> String {
+        format!("There is no example {n}; you have {count}.")
+    }
+}

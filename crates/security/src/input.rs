@@ -132,7 +132,12 @@ impl ScreenLayer {
 /// after a drafting or persona command, or a whole chat message.
 fn payload(command: &Command) -> Option<&str> {
     match command {
-        Command::Draft(_, text) | Command::Persona(text) | Command::Chat(text) => Some(text),
+        // Fan notes and voice examples reach prompts too (as data).
+        Command::Draft(_, text)
+        | Command::Persona(text)
+        | Command::Chat(text)
+        | Command::Fan(text)
+        | Command::Voice(text) => Some(text),
         _ => None,
     }
 }

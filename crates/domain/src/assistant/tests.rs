@@ -3,7 +3,9 @@ use std::sync::{Arc, Mutex};
 use tower::{BoxError, ServiceExt, service_fn};
 
 use super::*;
+use crate::command::MENU;
 use crate::persona::{Persona, Tone};
+use crate::reply::Part;
 
 type Journal = Arc<Mutex<Vec<ModelRequest>>>;
 
@@ -216,8 +218,110 @@ async fn a_session_that_cannot_be_loaded_is_never_saved_over() {
         fn count(&self) -> Option<usize> {
             None
         }
+        fn load_fan(&self, _: UserId, _: &str) -> futures::future::BoxFuture<'_, Result<Option<FanCard>, BoxError>> {
+            Box::pin(async { Err::<Option<FanCard>, BoxError>("disk on fire".into()) })
+        }
+        fn save_fan(&self, _: UserId, _: FanCard) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
+            panic!("must not save a card it could not read")
+        }
+        fn delete_fan(&self, _: UserId, _: &str) -> futures::future::BoxFuture<'_, Result<(), BoxError>> {
+            Box::pin(async { Ok(()) })
+        }
     }
     let assistant = Assistant::with_sessions(AssistantConfig::default(), None, Arc::new(Broken));
     let reply = send(&assistant, "/persona name: Kim").await;
     assert!(reply.to_plain().contains("Kim"), "the user still gets an answer");
+}
+
+#[tokio::test]
+async fn a_fan_card_reaches_the_prompt_as_fenced_data_and_keeps_the_exchanges() {
+    let (model, journal) = model("1. hey you, back from the trail?\n2. missed you\n3. what's new, hiker");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    assert!(
+        send(&assistant, "/fan alex loves hiking, bought 3 PPVs").await.to_plain().contains("Noted on alex's card")
+    );
+    assert_eq!(send(&assistant, "/reply @alex hey what's up").await.drafts().count(), 3);
+    assert_eq!(send(&assistant, "/reply @Alex you around?").await.drafts().count(), 3);
+    let requests = journal.lock().unwrap().clone();
+    let system = |i: usize| requests[i].messages[0].content.clone();
+    let user = |i: usize| requests[i].messages.last().unwrap().content.clone();
+    assert_eq!(user(0), "hey what's up", "the fan's text travels alone, without the name");
+    assert!(system(0).contains("loves hiking, bought 3 PPVs") && system(0).contains("<<<CARD-"), "{}", system(0));
+    assert!(system(1).contains("\"fan\":\"hey what's up\""), "the second request carries the first exchange");
+    let card = send(&assistant, "/fan alex").await.to_plain();
+    assert!(card.contains("loves hiking") && card.contains("2 exchange(s)"), "{card}");
+    assert!(send(&assistant, "/fans").await.to_plain().contains("alex · loves hiking"));
+    let export = send(&assistant, "/export").await;
+    let Some(Part::File { content, .. }) = export.parts.iter().find(|p| matches!(p, Part::File { .. })) else {
+        panic!("an export file")
+    };
+    assert!(String::from_utf8_lossy(content).contains("loves hiking"));
+    assert!(send(&assistant, "/fan alex forget").await.to_plain().contains("Deleted alex's card"));
+    assert!(send(&assistant, "/fan alex").await.to_plain().contains("no card for alex"));
+    assert!(assistant.session(7).await.fans.is_empty());
+}
+
+#[tokio::test]
+async fn voice_examples_are_kept_bounded_and_shown_to_the_model() {
+    let (model, journal) = model("1. a\n2. b\n3. c");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    assert!(send(&assistant, "/voice add omg stoppp 🙈🙈").await.to_plain().contains("1 of 20"));
+    send(&assistant, "/reply hi").await;
+    assert!(journal.lock().unwrap()[0].messages[0].content.contains("omg stoppp 🙈🙈"));
+    for i in 2..=20 {
+        send(&assistant, &format!("/voice add example {i}")).await;
+    }
+    assert!(send(&assistant, "/voice add one too many").await.to_plain().contains("the most Muse keeps"));
+    let long = format!("/voice add {}", "x".repeat(501));
+    assert!(send(&assistant, &long).await.to_plain().contains("501 characters"));
+    assert!(send(&assistant, "/voice").await.to_plain().contains("1. omg stoppp 🙈🙈"));
+    assert!(send(&assistant, "/voice remove 1").await.to_plain().contains("Removed example 1"));
+    assert!(send(&assistant, "/voice remove 40").await.to_plain().contains("no example 40"));
+    send(&assistant, "/voice clear").await;
+    assert!(assistant.session(7).await.voice.is_empty());
+}
+
+#[tokio::test]
+async fn a_model_that_repeats_itself_is_asked_once_more_and_the_user_never_sees_a_repeat() {
+    let (model, journal) = model(
+        "1. just got home and you're the first one I thought of\n2. depends what you had in mind tonight babe\n3. trouble as usual, want to find out more",
+    );
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    let first = send(&assistant, "/reply hey").await.drafts().map(str::to_owned).collect::<Vec<_>>();
+    let second = send(&assistant, "/reply hey again").await.drafts().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(journal.lock().unwrap().len(), 3, "one regeneration");
+    for draft in &second {
+        assert!(!crate::fans::repeats(draft, first.iter()), "{draft} repeats {first:?}");
+    }
+    assert_eq!(assistant.repeats_caught(), 1);
+}
+
+#[tokio::test]
+async fn fan_names_and_empty_messages_get_clear_answers() {
+    let assistant = Assistant::new(AssistantConfig::default(), None);
+    assert!(send(&assistant, "/reply @alex").await.to_plain().contains("Paste his message"));
+    assert!(send(&assistant, "/reply @a/b hi").await.to_plain().contains("A fan's name"));
+    assert!(send(&assistant, "/fan alex tier gold").await.to_plain().contains("new, regular or whale"));
+    assert!(send(&assistant, "/fan bob tier whale").await.to_plain().contains("no card for bob"));
+    assert!(send(&assistant, "/fan").await.to_plain().contains("Fan cards remember"));
+    assert!(send(&assistant, "/fans").await.to_plain().contains("No fan cards yet"));
+}
+
+#[tokio::test]
+async fn a_ppv_for_a_fan_with_a_tier_carries_her_price_range_and_none_is_invented() {
+    let (model, journal) = model("1. a\n2. b\n3. c");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    assert!(send(&assistant, "/fan pricing").await.to_plain().contains("No price ranges yet"));
+    assert!(send(&assistant, "/fan pricing new $5-10; whale $40+").await.to_plain().contains("whale: $40+"));
+    send(&assistant, "/fan alex bought the whole vault").await;
+    assert!(send(&assistant, "/fan alex tier whale").await.to_plain().contains("alex is now a whale fan"));
+    send(&assistant, "/fan bob just subscribed").await;
+    send(&assistant, "/fan bob tier regular").await;
+    send(&assistant, "/ppv @alex 5-minute shower video").await;
+    send(&assistant, "/ppv @bob 5-minute shower video").await;
+    send(&assistant, "/reply @alex hey").await;
+    let systems: Vec<String> = journal.lock().unwrap().iter().map(|r| r.messages[0].content.clone()).collect();
+    assert!(systems[0].contains("{\"price_range\":\"$40+\"}"), "{}", systems[0]);
+    assert!(!systems[1].contains("price_range"), "no range set for regulars: none invented");
+    assert!(!systems[2].contains("price_range"), "only PPV pitches carry it");
 }
