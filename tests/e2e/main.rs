@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `muse-bot` binary against the testkit fakes.
 //! Each test starts its own fakes and its own bot process.
 
+/// Fan cards, the creator's voice, drafts that do not repeat.
+mod fans;
 /// Health checks, /readyz, /metrics, /health for admins, JSON logs.
 mod health;
 /// Faults: the breaker, retries, deadlines, fallback models, rate limits, Bot API errors.
