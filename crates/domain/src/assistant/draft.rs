@@ -40,15 +40,15 @@ impl Assistant {
         let earlier = earlier_drafts(session, card.as_ref());
         let (drafts, note) = match self.ask(request, session, card.as_ref(), kind, &text).await {
             Ok(reply) => match drafts::parse(&reply.text, self.inner.config.drafts) {
-                drafts if drafts.is_empty() => (self.offline_drafts(kind, session), Some(note::NO_DRAFTS)),
+                drafts if drafts.is_empty() => (self.fresh_offline(kind, session, &earlier), Some(note::NO_DRAFTS)),
                 drafts => {
                     let asked = (kind, text.as_str());
                     let drafts = self.unrepeated(request, session, card.as_ref(), asked, drafts, &earlier).await;
                     (drafts, reply.fallback.then_some(note::FALLBACK))
                 }
             },
-            Err(Failure::Offline) => (self.offline_drafts(kind, session), None),
-            Err(Failure::Fallback(note)) => (self.offline_drafts(kind, session), Some(note)),
+            Err(Failure::Offline) => (self.fresh_offline(kind, session, &earlier), None),
+            Err(Failure::Fallback(note)) => (self.fresh_offline(kind, session, &earlier), Some(note)),
             Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
         session.last_draft = Some((kind, asked));
@@ -105,9 +105,7 @@ impl Assistant {
                 drafts = again;
             }
         }
-        let mut spare: Vec<String> =
-            (0..4).flat_map(|_| self.offline_drafts(kind, session)).filter(|d| !repeats(d)).collect();
-        spare.dedup();
+        let mut spare = self.spare_offline(kind, session, earlier);
         for draft in &mut drafts {
             if repeats(draft)
                 && let Some(other) = spare.pop()
@@ -117,6 +115,30 @@ impl Assistant {
         }
         self.inner.repeats.fetch_add(1, Ordering::Relaxed);
         drafts
+    }
+
+    /// Offline drafts, as far as the templates allow none repeating an
+    /// earlier draft.
+    fn fresh_offline(&self, kind: Kind, session: &Session, earlier: &[String]) -> Vec<String> {
+        let drafts = self.offline_drafts(kind, session);
+        let repeats = |draft: &String| fans::repeats(draft, earlier.iter());
+        if !drafts.iter().any(repeats) {
+            return drafts;
+        }
+        self.inner.repeats.fetch_add(1, Ordering::Relaxed);
+        let mut spare = self.spare_offline(kind, session, earlier);
+        drafts.into_iter().map(|d| if repeats(&d) { spare.pop().unwrap_or(d) } else { d }).collect()
+    }
+
+    /// A few rounds of offline drafts, without those repeating `earlier`.
+    fn spare_offline(&self, kind: Kind, session: &Session, earlier: &[String]) -> Vec<String> {
+        let mut spare: Vec<String> = (0..4)
+            .flat_map(|_| self.offline_drafts(kind, session))
+            .filter(|d| !fans::repeats(d, earlier.iter()))
+            .collect();
+        spare.sort();
+        spare.dedup();
+        spare
     }
 }
 
