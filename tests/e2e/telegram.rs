@@ -39,7 +39,48 @@ async fn reply_gives_three_drafts_built_from_the_models_text() {
     assert!(html.contains("<code>Only if you ask nicely</code>"), "{html}");
     assert!(!html.contains("Here you go"), "the preface is not a draft: {html}");
     assert_eq!(sent[0].str("parse_mode"), Some("HTML"));
-    assert_eq!(sent[0].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"], "more");
+    let rows = sent[0].params["reply_markup"]["inline_keyboard"].as_array().unwrap().clone();
+    assert_eq!(rows[0][0]["copy_text"]["text"], "Hey you 😘", "a copy button per draft");
+    assert_eq!(rows[0].as_array().unwrap().len(), 3);
+    assert_eq!(rows[1][0]["callback_data"], "r:shorter:1", "the refine rows");
+    assert_eq!(rows.last().unwrap()[0]["callback_data"], "more");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shorter_rewrites_the_last_drafts_and_a_forged_press_expires() {
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.rule(Rule::system_contains("make them shorter", "1. hey u\n2. miss me?\n3. come here"));
+    model.rule(Rule::contains(
+        "gorgeous",
+        "1. Hey you, I was just thinking about you 😘\n2. Missed me already?\n3. Only if you ask nicely",
+    ));
+    let _bot = BotProcess::telegram(&telegram, Some(&model), &[]).await;
+    ask_for(&telegram, "/reply hey gorgeous", 1).await;
+    let mark = telegram.mark();
+    telegram.inject_callback(FAN, "r:shorter:1", 1);
+    let sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.unwrap();
+    let html = text(&sent[0]);
+    assert!(html.contains("<code>hey u</code>") && html.contains("shorter"), "{html}");
+    let request = model.chat_requests().pop().unwrap();
+    let system = &request.messages()[0].1;
+    assert!(system.contains("make them shorter"), "the instruction is named: {system}");
+    assert!(system.contains("Missed me already?"), "and the previous drafts: {system}");
+    assert_eq!(request.messages().last().unwrap().1, "hey gorgeous", "the same request");
+    let calls = model.chat_requests().len();
+    for forged in ["r:shorter:1", "r:bolder:77", "r:../../etc:1", "more:other-user"] {
+        let mark = telegram.mark();
+        telegram.inject_callback(FAN, forged, 1);
+        let sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.unwrap();
+        assert!(text(&sent[0]).contains("expired"), "{forged}: {}", text(&sent[0]));
+    }
+    // Another user pressing a button with the current id reaches only his
+    // own (empty) session.
+    let mark = telegram.mark();
+    telegram.inject_callback(FAN + 1, "r:bolder:2", 1);
+    let sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.unwrap();
+    assert!(text(&sent[0]).contains("expired"), "{}", text(&sent[0]));
+    assert_eq!(model.chat_requests().len(), calls, "an expired press never reaches the model");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,20 +11,21 @@ use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll};
 
 use futures::future::BoxFuture;
-use tower::{Service, ServiceExt};
+use tower::Service;
 
 use crate::command::Command;
-use crate::fans::FanCard;
 use crate::handlers::{self, FORGET_NO, FORGET_YES};
 use crate::kind::Kind;
-use crate::model::{ModelRefusal, ModelReply, ModelRequest, ModelService, Role};
+use crate::model::{ModelService, Role};
 use crate::offline::OfflineWriter;
-use crate::prompt::{self, Voice};
+use crate::prompt;
+use crate::refine::Refine;
 use crate::reply::Reply;
 use crate::request::{Input, Request, UserId};
 use crate::session::{MemorySessions, Session, Sessions};
-use crate::text::{self, note};
+use crate::text;
 
+mod ask;
 mod cards;
 mod config;
 mod draft;
@@ -174,12 +175,20 @@ impl Assistant {
                 Some((kind, text)) => Command::Draft(kind, text),
                 None => return Reply::text(text::NOTHING_TO_REDO),
             },
+            // A refine press counts only for the user's last drafting
+            // request: a stale or forged one gets the expiry notice.
+            Input::Button(data) => match (Refine::parse(data), session.last_draft.clone()) {
+                (Some((refine, id)), Some((kind, text))) if id == session.draft_id => {
+                    return self.draft(request, session, kind, text, Some(refine)).await;
+                }
+                _ => return Reply::text(text::REQUEST_EXPIRED),
+            },
             _ => return Reply::text(text::BUTTON_EXPIRED),
         };
         match command {
             Command::Start => handlers::start(session),
             Command::Help => handlers::help(),
-            Command::Draft(kind, text) => self.draft(request, session, kind, text).await,
+            Command::Draft(kind, text) => self.draft(request, session, kind, text, None).await,
             Command::Persona(text) => handlers::persona(session, &text),
             Command::Tone(text) => handlers::tone(session, &text),
             Command::Lang(text) => handlers::lang(request, session, &text),
@@ -199,7 +208,7 @@ impl Assistant {
     }
 
     async fn chat(&self, request: &Request, session: &mut Session, text: String) -> Reply {
-        let answer = match self.ask(request, session, None, Kind::Chat, &text).await {
+        let answer = match self.ask(request, session, ask::Job::new(Kind::Chat, &text)).await {
             Ok(reply) if !reply.text.trim().is_empty() => reply.text.trim().to_owned(),
             Ok(_) | Err(Failure::Fallback(_)) => self.inner.writer.chat(true, &session.persona),
             Err(Failure::Offline) => self.inner.writer.chat(false, &session.persona),
@@ -219,58 +228,6 @@ impl Assistant {
             session.history.push(Role::User, asked, limits);
         }
         session.history.push(Role::Assistant, answered, limits);
-    }
-
-    async fn ask(
-        &self,
-        request: &Request,
-        session: &Session,
-        fan: Option<&FanCard>,
-        kind: Kind,
-        text: &str,
-    ) -> Result<ModelReply, Failure> {
-        let Some(model) = self.inner.model.clone() else {
-            return Err(Failure::Offline);
-        };
-        let config = &self.inner.config;
-        let lang = fan.and_then(|card| card.lang.clone()).unwrap_or_else(|| handlers::lang_of(request, session));
-        // Data travels fenced between markers it cannot predict.
-        let (fence, card_fence) = (request.flagged.then(|| prompt::marker("FAN")), prompt::marker("CARD"));
-        let voice = Voice {
-            persona: &session.persona,
-            tone: session.tone,
-            lang: &lang,
-            canary: &self.inner.canary,
-            fence: fence.as_deref(),
-            examples: &session.voice,
-            fan: fan.map(|card| (card_fence.as_str(), card)),
-            price: fan
-                .and_then(|card| card.tier)
-                .filter(|_| kind == Kind::Ppv)
-                .and_then(|t| session.pricing.for_tier(t)),
-        };
-        let messages = prompt::messages(kind, voice, &session.history, text, config.history.max_messages);
-        let model_request = ModelRequest {
-            kind,
-            model: self.model_name(),
-            messages,
-            temperature: config.temperature,
-            max_tokens: config.max_tokens,
-            user: request.user,
-        };
-        let user = request.user;
-        model.oneshot(model_request).await.map_err(|err| match err.downcast_ref::<ModelRefusal>() {
-            Some(ModelRefusal::UserLimited { wait, notify }) => Failure::Throttled { wait: *wait, notify: *notify },
-            Some(ModelRefusal::Unsafe) => Failure::Fallback(note::UNSAFE),
-            Some(ModelRefusal::Busy) => {
-                tracing::warn!(user, %kind, "model quota reached; using the offline writer");
-                Failure::Fallback(note::BUSY)
-            }
-            None => {
-                tracing::warn!(user, %kind, error = %err, "model call failed; using the offline writer");
-                Failure::Fallback(note::UNAVAILABLE)
-            }
-        })
     }
 }
 

@@ -138,9 +138,9 @@ pub fn export(user: UserId, session: &Session, fans: &[FanCard]) -> Reply {
 pub fn forget_question() -> Reply {
     Reply {
         parts: vec![Part::Text(text::FORGET_ASK.to_owned())],
-        buttons: vec![
-            Button { label: text::FORGET_YES_LABEL.to_owned(), data: FORGET_YES.to_owned() },
-            Button { label: text::FORGET_NO_LABEL.to_owned(), data: FORGET_NO.to_owned() },
-        ],
+        buttons: vec![vec![
+            Button::callback(text::FORGET_YES_LABEL, FORGET_YES),
+            Button::callback(text::FORGET_NO_LABEL, FORGET_NO),
+        ]],
     }
 }

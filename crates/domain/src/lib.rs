@@ -16,6 +16,7 @@
 //! - [`persona`]: [`Persona`], [`Tone`], [`Lang`].
 //! - [`history`]: [`History`] bounded by [`HistoryLimits`].
 //! - [`prompt`]: the messages sent to the model.
+//! - [`refine`]: the refine row under drafts (shorter, bolder, ...) and its button data.
 //! - [`drafts`]: one completion into numbered drafts.
 //! - [`offline`]: template drafts when there is no model.
 //! - [`model`]: [`ModelRequest`] and [`ModelReply`], the contract with the model stack.
@@ -54,6 +55,7 @@ pub mod model;
 pub mod offline;
 pub mod persona;
 pub mod prompt;
+pub mod refine;
 pub mod reply;
 pub mod request;
 pub mod session;
@@ -68,6 +70,6 @@ pub use history::{History, HistoryLimits};
 pub use kind::Kind;
 pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, ModelService, Role, Usage};
 pub use persona::{EmojiUse, Lang, Persona, Tone};
-pub use reply::{Button, Part, Reply};
+pub use reply::{Button, Part, Press, Reply};
 pub use request::{Input, Request, UserId};
 pub use session::{Documents, MemorySessions, Session, Sessions, StoredSessions};

@@ -29,13 +29,49 @@ pub enum Part {
     },
 }
 
-/// A button under a reply; pressing it sends `data` back as [`crate::Input::Button`].
+/// What pressing a button does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Press {
+    /// Sends this data back as [`crate::Input::Button`].
+    Callback(String),
+    /// Copies this text to the clipboard (Telegram's copy-text button, for
+    /// texts of 1 to [`Button::COPY_MAX`] characters); nothing is sent back.
+    Copy(String),
+}
+
+/// A button under a reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Button {
     /// What the button says.
     pub label: String,
-    /// What pressing it sends back.
-    pub data: String,
+    /// What pressing it does.
+    pub press: Press,
+}
+
+impl Button {
+    /// The longest text a copy button holds (Telegram's limit).
+    pub const COPY_MAX: usize = 256;
+
+    /// A button that sends `data` back.
+    pub fn callback(label: impl Into<String>, data: impl Into<String>) -> Button {
+        Button { label: label.into(), press: Press::Callback(data.into()) }
+    }
+
+    /// A button that copies `text`, if it is short enough for one.
+    pub fn copy(label: impl Into<String>, text: &str) -> Option<Button> {
+        let chars = text.chars().count();
+        (1..=Button::COPY_MAX)
+            .contains(&chars)
+            .then(|| Button { label: label.into(), press: Press::Copy(text.to_owned()) })
+    }
+
+    /// The data a press sends back, for a callback button.
+    pub fn data(&self) -> Option<&str> {
+        match &self.press {
+            Press::Callback(data) => Some(data),
+            Press::Copy(_) => None,
+        }
+    }
 }
 
 /// Everything Muse answers to one request.
@@ -43,8 +79,8 @@ pub struct Button {
 pub struct Reply {
     /// The pieces, in order.
     pub parts: Vec<Part>,
-    /// Buttons under the last message.
-    pub buttons: Vec<Button>,
+    /// Rows of buttons under the last message.
+    pub buttons: Vec<Vec<Button>>,
 }
 
 impl Reply {

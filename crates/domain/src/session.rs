@@ -27,8 +27,15 @@ pub struct Session {
     pub lang: Option<Lang>,
     /// The conversation, bounded.
     pub history: History,
-    /// The last drafting request, for the "3 more" button.
+    /// The last drafting request, for the "3 more" and refine buttons.
     pub last_draft: Option<(Kind, String)>,
+    /// The drafts of that request, which a refine names to the model.
+    #[serde(default)]
+    pub last_drafts: Vec<String>,
+    /// The number of that request; refine buttons carry it, so a press on
+    /// an older reply's buttons is recognised as stale.
+    #[serde(default)]
+    pub draft_id: u64,
     /// Messages the creator really sent, as style examples, oldest first.
     #[serde(default)]
     pub voice: Vec<String>,

@@ -7,6 +7,9 @@ use std::time::Duration;
 pub const NOT_TEXT: &str = "I work with text — send me the fan's message.";
 /// A button whose request is gone.
 pub const BUTTON_EXPIRED: &str = "That button has expired. Send /help to see what I can do.";
+/// A refine button from an older reply, or one that is not Muse's.
+pub const REQUEST_EXPIRED: &str =
+    "That request has expired: refine works on your latest drafts. Send a new /reply to start again.";
 /// `/reset`.
 pub const RESET_DONE: &str = "Done: I've forgotten our conversation. Your persona and settings stay.";
 /// `/forget`: the question before anything is deleted.
@@ -99,6 +102,16 @@ pub fn persona_saved(summary: &str) -> String {
 /// A persona refused.
 pub fn persona_refused(problem: &str) -> String {
     format!("I couldn't save that persona: {problem}. Nothing changed.")
+}
+
+/// The note under refined drafts.
+pub fn refined(label: &str) -> String {
+    format!("Rewritten: {label}.")
+}
+
+/// A draft's copy button.
+pub fn copy_label(number: usize) -> String {
+    format!("📋 {number}")
 }
 
 /// `/tone` alone.

@@ -6,14 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use muse_domain::settings::{SettingError, Settings, Table};
-use muse_domain::{Input, MENU, Part, Reply, Request};
+use muse_domain::{Input, MENU, Part, Press, Reply, Request};
 use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MaybeInaccessibleMessage, ParseMode,
+    BotCommand, ChatAction, CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
+    MaybeInaccessibleMessage, ParseMode,
 };
 use teloxide::update_listeners::Polling;
 use teloxide::{RequestError, dptree};
@@ -284,10 +285,11 @@ fn keyboard(reply: &Reply) -> Option<InlineKeyboardMarkup> {
     if reply.buttons.is_empty() {
         return None;
     }
-    let row = reply
-        .buttons
-        .iter()
-        .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
-        .collect::<Vec<_>>();
-    Some(InlineKeyboardMarkup::new([row]))
+    let button = |b: &muse_domain::Button| match &b.press {
+        Press::Callback(data) => InlineKeyboardButton::callback(b.label.clone(), data.clone()),
+        Press::Copy(text) => {
+            InlineKeyboardButton::copy_text_button(b.label.clone(), CopyTextButton { text: text.clone() })
+        }
+    };
+    Some(InlineKeyboardMarkup::new(reply.buttons.iter().map(|row| row.iter().map(button).collect::<Vec<_>>())))
 }

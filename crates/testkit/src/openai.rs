@@ -27,6 +27,7 @@ use crate::Server;
 #[derive(Clone, Debug, Default)]
 pub struct Rule {
     contains: Option<String>,
+    system_contains: Option<String>,
     model: Option<String>,
     reply: String,
 }
@@ -34,12 +35,17 @@ pub struct Rule {
 impl Rule {
     /// Answers `reply` when the last user message contains `needle`.
     pub fn contains(needle: &str, reply: &str) -> Rule {
-        Rule { contains: Some(needle.to_owned()), model: None, reply: reply.to_owned() }
+        Rule { contains: Some(needle.to_owned()), reply: reply.to_owned(), ..Rule::default() }
+    }
+
+    /// Answers `reply` when the system message contains `needle`.
+    pub fn system_contains(needle: &str, reply: &str) -> Rule {
+        Rule { system_contains: Some(needle.to_owned()), reply: reply.to_owned(), ..Rule::default() }
     }
 
     /// Answers `reply` to every request for `model`.
     pub fn model(model: &str, reply: &str) -> Rule {
-        Rule { contains: None, model: Some(model.to_owned()), reply: reply.to_owned() }
+        Rule { model: Some(model.to_owned()), reply: reply.to_owned(), ..Rule::default() }
     }
 
     /// Answers `reply` to every request. In any rule's reply, `{{system}}`
@@ -48,8 +54,9 @@ impl Rule {
         Rule { reply: reply.to_owned(), ..Rule::default() }
     }
 
-    fn matches(&self, model: &str, last_user: &str) -> bool {
+    fn matches(&self, model: &str, last_user: &str, system: &str) -> bool {
         self.contains.as_deref().is_none_or(|needle| last_user.contains(needle))
+            && self.system_contains.as_deref().is_none_or(|needle| system.contains(needle))
             && self.model.as_deref().is_none_or(|wanted| wanted == model)
     }
 }
@@ -302,7 +309,7 @@ async fn completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
         let reply = settings
             .rules
             .iter()
-            .find(|r| r.matches(&model, &last_user))
+            .find(|r| r.matches(&model, &last_user, &entry_system))
             .map_or(last_user.clone(), |r| r.reply.replace("{{system}}", &entry_system));
         (fault, reply, settings.first_byte, settings.per_chunk)
     };
@@ -390,12 +397,14 @@ async fn control_journal(State(shared): State<Arc<Shared>>) -> Response {
 #[derive(serde::Deserialize)]
 struct ControlRule {
     contains: Option<String>,
+    system_contains: Option<String>,
     model: Option<String>,
     reply: String,
 }
 
 async fn control_rule(State(shared): State<Arc<Shared>>, axum::Json(rule): axum::Json<ControlRule>) -> StatusCode {
-    shared.lock().rules.push(Rule { contains: rule.contains, model: rule.model, reply: rule.reply });
+    let ControlRule { contains, system_contains, model, reply } = rule;
+    shared.lock().rules.push(Rule { contains, system_contains, model, reply });
     StatusCode::NO_CONTENT
 }
 

@@ -4,11 +4,13 @@
 
 use std::sync::atomic::Ordering;
 
+use super::ask::Job;
 use super::{Assistant, Failure, MORE, throttled};
 use crate::command::MENU;
 use crate::drafts;
 use crate::fans::{self, FanCard, MAX_FANS};
 use crate::kind::Kind;
+use crate::refine::Refine;
 use crate::reply::{Button, Part, Reply};
 use crate::request::Request;
 use crate::session::{RECENT_DRAFTS, Session};
@@ -23,7 +25,14 @@ fn addressed(text: &str) -> Option<(Option<String>, String)> {
 }
 
 impl Assistant {
-    pub(super) async fn draft(&self, request: &Request, session: &mut Session, kind: Kind, asked: String) -> Reply {
+    pub(super) async fn draft(
+        &self,
+        request: &Request,
+        session: &mut Session,
+        kind: Kind,
+        asked: String,
+        refine: Option<Refine>,
+    ) -> Reply {
         let (card, text) = match addressed(&asked) {
             None => (None, asked.clone()),
             Some((None, _)) => return Reply::text(text::fans::BAD_NAME),
@@ -37,13 +46,15 @@ impl Assistant {
             let example = MENU.iter().find(|entry| entry.name == kind.command()).map_or("", |entry| entry.example);
             return Reply::text(text::needs_text(example));
         }
-        let earlier = earlier_drafts(session, card.as_ref());
-        let (drafts, note) = match self.ask(request, session, card.as_ref(), kind, &text).await {
+        // A refine rewrites the last drafts on purpose: it is not a repeat.
+        let earlier = if refine.is_some() { Vec::new() } else { earlier_drafts(session, card.as_ref()) };
+        let previous = std::mem::take(&mut session.last_drafts);
+        let job = Job { kind, text: &text, fan: card.as_ref(), refine: refine.map(|r| (r, previous.as_slice())) };
+        let (drafts, note) = match self.ask(request, session, job).await {
             Ok(reply) => match drafts::parse(&reply.text, self.inner.config.drafts) {
                 drafts if drafts.is_empty() => (self.fresh_offline(kind, session, &earlier), Some(note::NO_DRAFTS)),
                 drafts => {
-                    let asked = (kind, text.as_str());
-                    let drafts = self.unrepeated(request, session, card.as_ref(), asked, drafts, &earlier).await;
+                    let drafts = self.unrepeated(request, session, job, drafts, &earlier).await;
                     (drafts, reply.fallback.then_some(note::FALLBACK))
                 }
             },
@@ -52,6 +63,8 @@ impl Assistant {
             Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
         };
         session.last_draft = Some((kind, asked));
+        session.last_drafts = drafts.clone();
+        session.draft_id += 1;
         self.remember(session, &text, &drafts.join("\n"));
         match card {
             Some(mut card) => {
@@ -64,10 +77,12 @@ impl Assistant {
             }
             None => session.remember_drafts(&drafts),
         }
+        let buttons = buttons(&drafts, session.draft_id);
         let mut parts = vec![Part::Title(kind.title(drafts.len()))];
         parts.extend(drafts.into_iter().enumerate().map(|(i, text)| Part::Draft { number: i + 1, text }));
+        parts.extend(refine.map(|refine| Part::Note(text::refined(refine.label()))));
         parts.extend(note.map(|note| Part::Note(note.to_owned())));
-        Reply { parts, buttons: vec![Button { label: text::MORE_LABEL.to_owned(), data: MORE.to_owned() }] }
+        Reply { parts, buttons }
     }
 
     /// The card of `name`, or a new one while there is room.
@@ -89,17 +104,17 @@ impl Assistant {
         &self,
         request: &Request,
         session: &Session,
-        card: Option<&FanCard>,
-        (kind, text): (Kind, &str),
+        job: Job<'_>,
         drafts: Vec<String>,
         earlier: &[String],
     ) -> Vec<String> {
+        let kind = job.kind;
         let repeats = |draft: &String| fans::repeats(draft, earlier.iter());
         if !drafts.iter().any(repeats) {
             return drafts;
         }
         let mut drafts = drafts;
-        if let Ok(reply) = self.ask(request, session, card, kind, text).await {
+        if let Ok(reply) = self.ask(request, session, job).await {
             let again = drafts::parse(&reply.text, self.inner.config.drafts);
             if !again.is_empty() {
                 drafts = again;
@@ -140,6 +155,21 @@ impl Assistant {
         spare.dedup();
         spare
     }
+}
+
+/// Under drafts: a copy button per draft short enough for one, the refine
+/// row (two rows of three), and "3 more".
+fn buttons(drafts: &[String], id: u64) -> Vec<Vec<Button>> {
+    let copy: Vec<Button> =
+        drafts.iter().enumerate().filter_map(|(i, d)| Button::copy(text::copy_label(i + 1), d)).collect();
+    let refine: Vec<Button> = Refine::ALL.iter().map(|r| Button::callback(r.label(), r.data(id))).collect();
+    let mut rows = Vec::with_capacity(4);
+    if !copy.is_empty() {
+        rows.push(copy);
+    }
+    rows.extend(refine.chunks(3).map(<[Button]>::to_vec));
+    rows.push(vec![Button::callback(text::MORE_LABEL, MORE)]);
+    rows
 }
 
 /// The drafts a new one must not repeat: the fan's last ones, or the

@@ -4,8 +4,10 @@ use tower::{BoxError, ServiceExt, service_fn};
 
 use super::*;
 use crate::command::MENU;
+use crate::fans::FanCard;
+use crate::model::{ModelRefusal, ModelReply, ModelRequest};
 use crate::persona::{Persona, Tone};
-use crate::reply::Part;
+use crate::reply::{Button, Part, Press};
 
 type Journal = Arc<Mutex<Vec<ModelRequest>>>;
 
@@ -193,7 +195,7 @@ async fn export_sends_everything_stored_and_forget_deletes_it_after_confirmation
     assert_eq!(json["user_id"], 7);
     assert_eq!(json["session"]["persona"]["name"], "Kim");
     let ask = send(&assistant, "/forget").await;
-    assert_eq!(ask.buttons.len(), 2);
+    assert_eq!(ask.buttons[0].len(), 2);
     assert_eq!(assistant.session(7).await.persona.name, "Kim", "nothing is deleted before the confirmation");
     let press = |data: &str| Request::new(7, None, Input::Button(data.into()));
     assert!(assistant.clone().oneshot(press(FORGET_NO)).await.unwrap().to_plain().contains("Nothing was deleted"));
@@ -324,4 +326,33 @@ async fn a_ppv_for_a_fan_with_a_tier_carries_her_price_range_and_none_is_invente
     assert!(systems[0].contains("{\"price_range\":\"$40+\"}"), "{}", systems[0]);
     assert!(!systems[1].contains("price_range"), "no range set for regulars: none invented");
     assert!(!systems[2].contains("price_range"), "only PPV pitches carry it");
+}
+
+#[tokio::test]
+async fn drafts_carry_copy_and_refine_buttons_and_a_refine_rewrites_the_last_drafts() {
+    let (model, journal) = model("1. one\n2. two\n3. three");
+    let assistant = Assistant::new(AssistantConfig::default(), Some(model));
+    let reply = send(&assistant, "/reply hey you").await;
+    let copies: Vec<&Press> = reply.buttons[0].iter().map(|b| &b.press).collect();
+    assert_eq!(copies, [&Press::Copy("one".into()), &Press::Copy("two".into()), &Press::Copy("three".into())]);
+    let data: Vec<&str> = reply.buttons[1..].iter().flatten().filter_map(Button::data).collect();
+    assert_eq!(data, ["r:shorter:1", "r:bolder:1", "r:softer:1", "r:emoji:1", "r:tip:1", "r:lang:1", MORE]);
+    let press = |data: &str| Request::new(7, Some("en".into()), Input::Button(data.into()));
+    let refined = assistant.clone().oneshot(press("r:shorter:1")).await.unwrap();
+    assert_eq!(refined.drafts().count(), 3);
+    assert!(refined.to_plain().contains("Rewritten: ✂️ shorter."), "{}", refined.to_plain());
+    let request = journal.lock().unwrap()[1].clone();
+    assert!(request.messages[0].content.contains("make them shorter"));
+    assert!(request.messages[0].content.contains("PREVIOUS_DRAFTS: [\"one\",\"two\",\"three\"]"));
+    assert_eq!(request.messages.last().unwrap().content, "hey you", "the same request");
+    for stale_or_forged in ["r:shorter:1", "r:shorter:99", "r:longer:2", "r:shorter", "junk"] {
+        let reply = assistant.clone().oneshot(press(stale_or_forged)).await.unwrap().to_plain();
+        assert!(reply.contains("That request has expired"), "{stale_or_forged}: {reply}");
+    }
+    assert_eq!(journal.lock().unwrap().len(), 2, "no model call for an expired press");
+    let long = "x".repeat(300);
+    let (long_model, _) = self::model(Box::leak(format!("1. {long}\n2. short\n3. also short").into_boxed_str()));
+    let assistant = Assistant::new(AssistantConfig::default(), Some(long_model));
+    let reply = send(&assistant, "/reply hi").await;
+    assert_eq!(reply.buttons[0].len(), 2, "a draft over 256 characters has no copy button");
 }
