@@ -24,6 +24,23 @@ async fn chat_works_offline_and_ends_cleanly_at_end_of_input() {
     assert!(done.stdout.trim_end().ends_with("Bye."));
 }
 
+/// The terminal is the operator's: admin commands work, and /forget asks for
+/// `yes` on the next line.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_the_terminal_the_operator_is_an_admin_and_forget_asks_for_yes() {
+    let input = "/persona name: Kim\n/stats\n/forget\nno\n/persona\n/forget\nyes\n/persona\n";
+    let done = run(&["chat"], input, &[]).await;
+    assert!(done.status.success(), "{done:?}");
+    let out = &done.stdout;
+    assert!(out.contains("Users: ") && !out.contains("Admins only."), "{out}");
+    assert_eq!(out.matches("Type yes to delete everything").count(), 2, "{out}");
+    let kept = out.find("Nothing was deleted.").expect("`no` keeps everything");
+    let deleted = out.find("everything Muse stored about you is deleted").expect("`yes` deletes");
+    assert!(kept < deleted);
+    assert!(out[kept..deleted].contains("Kim"), "still there after `no`: {out}");
+    assert!(out[deleted..].contains("no persona yet"), "gone after `yes`: {out}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_token_the_bot_exits_64_and_suggests_chat() {
     let done = run(&[], "", &[]).await;

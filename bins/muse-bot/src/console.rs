@@ -2,14 +2,14 @@
 
 use std::io::IsTerminal;
 
-use muse_domain::{Input, Request, UserId};
+use muse_domain::{FORGET_NO, FORGET_YES, Input, Reply, Request, UserId};
 use muse_telegram::MuseService;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
-/// The terminal has one user.
-const CONSOLE_USER: UserId = 0;
+/// The terminal has one user, the operator: an admin.
+pub(crate) const CONSOLE_USER: UserId = 0;
 
 /// Answers each line of `input` on `output` until end of input or shutdown.
 /// `banner` is printed first: what Muse is drafting with.
@@ -27,6 +27,7 @@ pub(crate) async fn run(
         )
         .await?;
     let mut lines = input.lines();
+    let mut confirming = false;
     loop {
         if prompt {
             output.write_all(b"> ").await?;
@@ -40,14 +41,29 @@ pub(crate) async fn run(
         if line.trim().is_empty() {
             continue;
         }
-        let request = Request::new(CONSOLE_USER, None, Input::Text(line));
-        let Ok(reply) = service.clone().oneshot(request).await;
+        // A confirmation a button would give in Telegram is the next line
+        // here: `yes` deletes, anything else keeps.
+        let input = match std::mem::take(&mut confirming) {
+            true if line.trim().eq_ignore_ascii_case("yes") => Input::Button(FORGET_YES.to_owned()),
+            true => Input::Button(FORGET_NO.to_owned()),
+            false => Input::Text(line),
+        };
+        let Ok(reply) = service.clone().oneshot(Request::new(CONSOLE_USER, None, input)).await;
         if reply.is_empty() {
             continue; // rate-limited after the notice: say nothing
         }
         output.write_all(reply.to_plain().as_bytes()).await?;
+        if asks_to_confirm(&reply) {
+            confirming = true;
+            output.write_all(b"Type yes to delete everything, anything else to keep it.\n").await?;
+        }
         output.write_all(b"\n").await?;
     }
     output.write_all(b"Bye.\n").await?;
     output.flush().await
+}
+
+/// Whether `reply` asks for the `/forget` confirmation.
+fn asks_to_confirm(reply: &Reply) -> bool {
+    reply.buttons.iter().flatten().any(|button| button.data() == Some(FORGET_YES))
 }

@@ -75,7 +75,11 @@ or try Muse in the terminal with `muse-bot chat`."
     }
 }
 
-async fn run(mode: Mode, config: Config) -> anyhow::Result<()> {
+async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
+    if mode == Mode::Chat {
+        // The terminal is the operator's: its one user is an admin.
+        config.security.admins.push(console::CONSOLE_USER);
+    }
     let store = match FileStore::open(config.storage.clone()).await {
         Ok(store) => Arc::new(store),
         Err(err @ StoreError::Locked(_)) => anyhow::bail!("{err}; stop it first, or set DATA_DIR to another directory"),
