@@ -81,6 +81,10 @@ async fn check_flags_bypass_spellings_and_not_ordinary_words() {
     let clean =
         text(&ask(&telegram, 1, "/check something for my therapist and my assistant in class").await).to_owned();
     assert!(clean.contains("Nothing in this draft would be flagged"), "{clean}");
+    for ask_for_contact in ["/check send me your number", "/check скинь номер, котик"] {
+        let asked = text(&ask(&telegram, 1, ask_for_contact).await).to_owned();
+        assert!(asked.contains("off_platform") && asked.contains("forbidden"), "{ask_for_contact}: {asked}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -110,6 +110,27 @@ mod tests {
     }
 
     #[test]
+    fn asking_a_fan_for_his_contact_is_caught_in_both_languages() {
+        let guard = Guard::builtin();
+        for ask in [
+            "send me your number babe",
+            "add me on snap 😘",
+            "what's your insta?",
+            "whats ur snapchat... I mean your snapchat",
+            "скинь номер, котик",
+            "какой твой инстаграм?",
+            "добавь меня в телегу",
+        ] {
+            let findings = guard.scan(ask);
+            assert!(findings.iter().any(|f| f.category == "off_platform"), "{ask}: {findings:?}");
+        }
+        for fine in ["you're my number one 💕", "what's your favourite snack?", "follow your heart"] {
+            let findings = guard.scan(fine);
+            assert!(!findings.iter().any(|f| f.category == "off_platform"), "{fine}: {findings:?}");
+        }
+    }
+
+    #[test]
     fn no_false_alarms_on_ordinary_words() {
         let reply =
             check_reply(&Guard::builtin(), "something for my therapist, assistant and class in Scunthorpe").to_plain();
