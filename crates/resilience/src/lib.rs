@@ -6,6 +6,7 @@
 //! - [`breaker`]: [`BreakerLayer`], a circuit breaker with resilience4j's semantics.
 //! - [`retry`]: [`RetryPolicy`], capped exponential backoff with full jitter, a shared retry budget and Retry-After.
 //! - [`limit`]: [`KeyedLimitLayer`], per-key (or global) rate limits of a [`Rate`] with governor, one notice per window.
+//! - [`queue`]: [`FairQueueLayer`], a bounded wait for a slot, served round-robin by key.
 //! - [`fallback`]: [`Fallback`], try another service when the first fails.
 //! - [`future`]: the "inner call or immediate refusal" future the breaker and the limits share.
 //!
@@ -32,9 +33,11 @@ pub mod breaker;
 pub mod fallback;
 pub mod future;
 pub mod limit;
+pub mod queue;
 pub mod retry;
 
 pub use breaker::{Breaker, BreakerConfig, BreakerLayer, BreakerOpen, BreakerState, Outcome};
 pub use fallback::{Fallback, FallbackLayer};
 pub use limit::{KeyedLimitLayer, Notices, Rate, RateLimited};
+pub use queue::{FairQueueConfig, FairQueueLayer, QueueFull, QueueTimeout};
 pub use retry::{RetryConfig, RetryDecision, RetryPolicy};
