@@ -5,6 +5,8 @@
 mod fans;
 /// Health checks, /readyz, /metrics, /health for admins, JSON logs.
 mod health;
+/// The fair queue in front of the model: waiting instead of shedding, users in turn.
+mod queue;
 /// Faults: the breaker, retries, deadlines, fallback models, rate limits, Bot API errors.
 mod resilience;
 /// Access, admin commands, validation, injection, the output guard, secrets.

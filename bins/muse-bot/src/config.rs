@@ -26,6 +26,8 @@ const SETTINGS: Table = &[
     ("AI_RATE_LIMIT_PER_MINUTE", "10"),
     // Groq's free tier allows 30 requests a minute for llama-3.1-8b-instant.
     ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "30"),
+    ("LLM_QUEUE_WAIT_SECS", "10"),
+    ("LLM_QUEUE_MAX", "1000"),
     ("DATA_DIR", "./data"),
     ("STORAGE_DURABLE", "false"),
     ("STORAGE_FLUSH_MS", "1000"),
@@ -92,6 +94,10 @@ pub(crate) struct Resilience {
     pub(crate) ai_rate: Rate,
     /// Model calls a minute for all users together.
     pub(crate) global_ai_rate: Rate,
+    /// The longest a request waits for a model slot (`LLM_MAX_CONCURRENCY`).
+    pub(crate) queue_wait: Duration,
+    /// The most requests waiting for a slot at once.
+    pub(crate) queue_max: usize,
 }
 
 /// The environment Muse sees: `.env` in the working directory, if present,
@@ -156,6 +162,8 @@ impl Config {
             rate: rate(&s, "RATE_LIMIT_PER_MINUTE")?,
             ai_rate: rate(&s, "AI_RATE_LIMIT_PER_MINUTE")?,
             global_ai_rate: rate(&s, "GLOBAL_AI_RATE_LIMIT_PER_MINUTE")?,
+            queue_wait: s.seconds("LLM_QUEUE_WAIT_SECS")?,
+            queue_max: s.number("LLM_QUEUE_MAX", 0..=1_000_000)?,
         };
         Ok(Config {
             telegram: TelegramConfig::from_settings(&s)?,

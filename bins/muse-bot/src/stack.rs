@@ -3,14 +3,16 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use muse_domain::{AdminLayer, Assistant, ModelRefusal, ModelRequest, ModelService, Reply, Request, UserId};
 use muse_health::{Gauge, MetricsRender, Runner, Stats};
 use muse_llm::LlmClient;
-use muse_resilience::{Breaker, KeyedLimitLayer, Notices, RateLimited};
+use muse_resilience::{
+    Breaker, FairQueueConfig, FairQueueLayer, KeyedLimitLayer, Notices, QueueFull, QueueTimeout, RateLimited,
+};
 use muse_security::{
     AccessLayer, AccessPolicy, CheckLayer, Guard, OutputGuardLayer, ParseLayer, ScreenLayer, SecurityCounters,
 };
@@ -159,9 +161,18 @@ fn model_stack(
     user_limit.spawn_pruning(PRUNE_EVERY);
     let global_limit = KeyedLimitLayer::new(r.global_ai_rate, Notices::new(), |_: &ModelRequest| ());
     let (user_refused, global_refused) = (user_limit.clone(), global_limit.clone());
+    let slots = FairQueueConfig {
+        concurrency: config.provider.max_concurrency,
+        max_wait: r.queue_wait,
+        max_queued: r.queue_max,
+    };
+    let queue = FairQueueLayer::new(slots, |request: &ModelRequest| request.user);
+    let gave_up = Arc::new(AtomicU64::new(0));
+    let queue_refused = gave_up.clone();
     let limited = vec![
         Gauge::new("model calls per user", move || user_refused.refused()),
         Gauge::new("model calls for everyone", move || global_refused.refused()),
+        Gauge::new("model slot within the queue wait", move || queue_refused.load(Ordering::Relaxed)),
     ];
     let stack = ServiceBuilder::new()
         // A user over the AI limit: the assistant sends one notice, then nothing.
@@ -177,6 +188,17 @@ fn model_stack(
         .layer(global_limit)
         // The user waits at most this long, regenerations, retries and fallbacks included.
         .layer(TimeoutLayer::new(r.deadline))
+        // No free model slot within the queue wait: the assistant drafts offline.
+        .map_err(move |err: BoxError| {
+            if err.is::<QueueTimeout>() || err.is::<QueueFull>() {
+                gave_up.fetch_add(1, Ordering::Relaxed);
+                Box::new(ModelRefusal::Queued) as BoxError
+            } else {
+                err
+            }
+        })
+        // Beyond LLM_MAX_CONCURRENCY calls, requests wait, users served in turn.
+        .layer(queue)
         // No answer reaches anyone unchecked: compliance and leaks, regenerated
         // at most twice, then the offline writer (fail closed).
         .layer(OutputGuardLayer::new(guard.clone(), security.clone(), REGENERATIONS))

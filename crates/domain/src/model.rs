@@ -96,6 +96,10 @@ pub enum ModelRefusal {
     /// Muse as a whole is at its model quota for now.
     #[error("the model quota is used up for now")]
     Busy,
+    /// Every model slot stayed taken for as long as a request may wait
+    /// (or too many were waiting already).
+    #[error("no model slot freed within the wait")]
+    Queued,
     /// Every completion broke the compliance rules or leaked the system
     /// prompt, regenerations included: nothing from the model may be shown.
     #[error("the model's answers broke the compliance rules")]

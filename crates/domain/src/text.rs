@@ -59,6 +59,9 @@ pub mod note {
     pub const NO_DRAFTS: &str = "The model's answer had no drafts in it, so these come from the offline writer.";
     /// The model stack failed.
     pub const UNAVAILABLE: &str = "The model is unavailable right now, so these come from the offline writer.";
+    /// No model slot freed within the queue wait.
+    pub const QUEUED: &str =
+        "Every model slot stayed busy for as long as you'd want to wait, so these come from the offline writer.";
     /// The global model quota is used up.
     pub const BUSY: &str = "Muse is at its model quota right now, so these come from the offline writer.";
     /// Every answer broke the rules.

@@ -71,6 +71,10 @@ impl Assistant {
         model.oneshot(model_request).await.map_err(|err| match err.downcast_ref::<ModelRefusal>() {
             Some(ModelRefusal::UserLimited { wait, notify }) => Failure::Throttled { wait: *wait, notify: *notify },
             Some(ModelRefusal::Unsafe) => Failure::Fallback(note::UNSAFE),
+            Some(ModelRefusal::Queued) => {
+                tracing::warn!(user, %kind, "no model slot within the queue wait; using the offline writer");
+                Failure::Fallback(note::QUEUED)
+            }
             Some(ModelRefusal::Busy) => {
                 tracing::warn!(user, %kind, "model quota reached; using the offline writer");
                 Failure::Fallback(note::BUSY)
