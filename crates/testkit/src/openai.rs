@@ -131,6 +131,51 @@ struct Settings {
     per_chunk: Duration,
     models: Vec<String>,
     journal: Vec<JournalEntry>,
+    budget: Option<Budget>,
+}
+
+/// A provider's request budget: `requests` per `window`, announced in
+/// `x-ratelimit-*` headers as Groq and OpenAI do, and enforced with 429.
+struct Budget {
+    requests: u32,
+    window: Duration,
+    started: std::time::Instant,
+    used: u32,
+    rejected: usize,
+}
+
+impl Budget {
+    /// Takes one request from the budget: `Ok(remaining)`, or `Err(wait)`
+    /// until the window resets; and the time to the reset.
+    fn take(&mut self) -> (Result<u32, ()>, Duration) {
+        let now = std::time::Instant::now();
+        if now.duration_since(self.started) >= self.window {
+            (self.started, self.used) = (now, 0);
+        }
+        let reset = self.window.saturating_sub(now.duration_since(self.started));
+        if self.used >= self.requests {
+            self.rejected += 1;
+            return (Err(()), reset);
+        }
+        self.used += 1;
+        (Ok(self.requests - self.used), reset)
+    }
+}
+
+/// The `x-ratelimit-*` headers of an answer.
+fn budget_headers(response: &mut Response, limit: u32, remaining: u32, reset: Duration) {
+    let headers = response.headers_mut();
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(value) = value.parse() {
+            headers.insert(name, value);
+        }
+    };
+    put("x-ratelimit-limit-requests", limit.to_string());
+    put("x-ratelimit-remaining-requests", remaining.to_string());
+    put("x-ratelimit-reset-requests", format!("{:.2}s", reset.as_secs_f64()));
+    put("x-ratelimit-limit-tokens", "30000".to_owned());
+    put("x-ratelimit-remaining-tokens", "29000".to_owned());
+    put("x-ratelimit-reset-tokens", "2s".to_owned());
 }
 
 #[derive(Default)]
@@ -174,6 +219,19 @@ impl FakeOpenAi {
     /// The base URL including `/v1`, for `LLM_BASE_URL`.
     pub fn base_url(&self) -> String {
         format!("http://{}/v1", self.server.addr)
+    }
+
+    /// Enforces a budget of `requests` chat completions per `window`,
+    /// announcing it in `x-ratelimit-*` headers; a request over it gets 429
+    /// with Retry-After.
+    pub fn budget(&self, requests: u32, window: Duration) {
+        let started = std::time::Instant::now();
+        self.shared.lock().budget = Some(Budget { requests, window, started, used: 0, rejected: 0 });
+    }
+
+    /// How many requests the budget turned away with 429.
+    pub fn over_budget(&self) -> usize {
+        self.shared.lock().budget.as_ref().map_or(0, |b| b.rejected)
     }
 
     /// Adds a rule; earlier rules win.
@@ -282,6 +340,27 @@ fn auth(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn completions(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let taken = shared.lock().budget.as_mut().map(|budget| (budget.requests, budget.take()));
+    match taken {
+        None => answer(shared, headers, body).await,
+        Some((limit, (Err(()), reset))) => {
+            let mut response =
+                error_body(StatusCode::TOO_MANY_REQUESTS, "Rate limit reached for requests", "rate_limit_exceeded");
+            if let Ok(value) = format!("{:.0}", reset.as_secs_f64().ceil()).parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            budget_headers(&mut response, limit, 0, reset);
+            response
+        }
+        Some((limit, (Ok(remaining), reset))) => {
+            let mut response = answer(shared, headers, body).await;
+            budget_headers(&mut response, limit, remaining, reset);
+            response
+        }
+    }
+}
+
+async fn answer(shared: Arc<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return error_body(StatusCode::BAD_REQUEST, "could not parse the JSON body", "invalid_request_error");
     };
