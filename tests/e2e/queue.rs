@@ -107,3 +107,24 @@ async fn past_the_wait_the_offline_writer_answers_and_says_why() {
     let stats = text(&muse_tests::ask(&telegram, 900, "/stats").await).to_owned();
     assert!(stats.contains("Rate-limited (model slot within the queue wait): 1"), "{stats}");
 }
+
+/// A provider that allows one request per 3 s and says so in its headers:
+/// Muse waits for the reset instead of drawing a 429, and both users get
+/// the model's drafts.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_providers_announced_budget_is_waited_for_not_discovered_by_429() {
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.rule(Rule::always("1. from the model\n2. second\n3. third"));
+    model.budget(1, Duration::from_secs(3));
+    let _bot = BotProcess::telegram(&telegram, Some(&model), &[("LLM_MAX_ATTEMPTS", "1")]).await;
+    let mark = telegram.mark();
+    telegram.inject_text(1, "/reply first");
+    replies_to(&telegram, mark, 1, 1).await;
+    let asked = Instant::now();
+    telegram.inject_text(2, "/reply second");
+    let (second, at) = replies_to(&telegram, mark, 2, 1).await;
+    assert!(second[0].contains("<code>from the model</code>"), "{}", second[0]);
+    assert!(at - asked >= Duration::from_secs(2), "it waited for the reset: {:?}", at - asked);
+    assert_eq!(model.over_budget(), 0, "no request was sent before the reset");
+}

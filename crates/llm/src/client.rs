@@ -1,5 +1,6 @@
 //! The client: async-openai on our HTTP service, as a tower `Service`.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -106,7 +107,7 @@ impl LlmClient {
         let openai = OpenAIConfig::new()
             .with_api_base(config.base_url.trim_end_matches('/'))
             .with_api_key(config.api_key.expose_secret());
-        let client = Client::with_config(openai).with_http_service(StatusService::new(http));
+        let client = Client::with_config(openai).with_http_service(StatusService::new(http, Arc::default()));
         Ok(LlmClient { client, stream: config.stream, stream_idle: config.stream_idle })
     }
 

@@ -5,9 +5,16 @@
 //! that retry, so Muse's resilience layers are the only retry, and turns an
 //! error status into [`HttpStatus`] so the status and Retry-After reach
 //! [`crate::LlmError`] instead of being flattened into a message.
+//!
+//! It also paces calls to the provider's own budget: OpenAI-compatible
+//! providers (Groq, OpenAI) announce it with every answer in
+//! `x-ratelimit-remaining-requests` / `-reset-requests` and the same for
+//! tokens. When an answer says nothing is left, the next call waits for the
+//! reset instead of drawing a 429 ([`Pacer`]).
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_openai::error::OpenAIError;
 use async_openai::middleware::HttpRequestFactory;
@@ -22,12 +29,77 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 #[derive(Clone, Debug)]
 pub(crate) struct StatusService {
     client: reqwest::Client,
+    pacer: Arc<Pacer>,
 }
 
 impl StatusService {
-    pub(crate) fn new(client: reqwest::Client) -> StatusService {
-        StatusService { client }
+    pub(crate) fn new(client: reqwest::Client, pacer: Arc<Pacer>) -> StatusService {
+        StatusService { client, pacer }
     }
+}
+
+/// The longest Muse waits for the provider's reset before a call; a later
+/// reset is reported like a 429 with that Retry-After (and the retry policy
+/// decides).
+pub(crate) const MAX_PACING: Duration = Duration::from_secs(10);
+
+/// What the provider announced of its budget: the time before which no
+/// call should go out.
+#[derive(Debug, Default)]
+pub(crate) struct Pacer {
+    until: Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    /// Reads the `x-ratelimit-*` headers of an answer.
+    pub(crate) fn observe(&self, headers: &reqwest::header::HeaderMap) {
+        let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        for kind in ["requests", "tokens"] {
+            let remaining = value(&format!("x-ratelimit-remaining-{kind}")).and_then(|v| v.trim().parse::<u64>().ok());
+            let reset = value(&format!("x-ratelimit-reset-{kind}")).and_then(parse_reset);
+            if let (Some(0), Some(reset)) = (remaining, reset) {
+                let at = Instant::now() + reset;
+                let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);
+                *until = Some(until.map_or(at, |u| u.max(at)));
+            }
+        }
+    }
+
+    /// How long the next call should wait, if at all.
+    pub(crate) fn wait(&self) -> Option<Duration> {
+        let until = *self.until.lock().unwrap_or_else(PoisonError::into_inner);
+        until.and_then(|u| u.checked_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+}
+
+/// A reset as providers write it: `2m59.56s`, `7.66s`, `120ms`, `1h2m`, or
+/// plain seconds.
+pub(crate) fn parse_reset(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+    }
+    let (mut total, mut number) = (0.0f64, String::new());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            number.push(c);
+            continue;
+        }
+        let amount: f64 = number.parse().ok()?;
+        number.clear();
+        total += match c {
+            'h' => amount * 3600.0,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                amount / 1000.0
+            }
+            'm' => amount * 60.0,
+            's' => amount,
+            _ => return None,
+        };
+    }
+    (number.is_empty() && total.is_finite()).then(|| Duration::from_secs_f64(total.min(86_400.0)))
 }
 
 impl tower::Service<HttpRequestFactory> for StatusService {
@@ -40,10 +112,24 @@ impl tower::Service<HttpRequestFactory> for StatusService {
     }
 
     fn call(&mut self, factory: HttpRequestFactory) -> Self::Future {
-        let client = self.client.clone();
+        let (client, pacer) = (self.client.clone(), self.pacer.clone());
         Box::pin(async move {
+            if let Some(wait) = pacer.wait() {
+                if wait > MAX_PACING {
+                    let message = format!("the provider's budget is used up for {:.0} s", wait.as_secs_f64());
+                    return Err(OpenAIError::Boxed(Box::new(HttpStatus {
+                        status: 429,
+                        retry_after: Some(wait),
+                        message,
+                    })));
+                }
+                metrics::counter!("muse_model_pacing_delays_total").increment(1);
+                metrics::histogram!("muse_model_pacing_seconds").record(wait.as_secs_f64());
+                tokio::time::sleep(wait).await;
+            }
             let request = factory.build().await?;
             let response = client.execute(request).await?;
+            pacer.observe(response.headers());
             if response.status().is_success() {
                 return Ok(response);
             }
@@ -89,6 +175,32 @@ fn serde_json_message(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resets_as_providers_write_them() {
+        assert_eq!(parse_reset("7.66s"), Some(Duration::from_millis(7660)));
+        assert_eq!(parse_reset("2m59.56s"), Some(Duration::from_millis(179_560)));
+        assert_eq!(parse_reset("120ms"), Some(Duration::from_millis(120)));
+        assert_eq!(parse_reset("1h2m"), Some(Duration::from_secs(3720)));
+        assert_eq!(parse_reset("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_reset("soon"), None);
+        assert_eq!(parse_reset("5x"), None);
+    }
+
+    #[test]
+    fn nothing_left_means_wait_for_the_reset() {
+        let pacer = Pacer::default();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-ratelimit-remaining-requests", "3".parse().unwrap());
+        headers.insert("x-ratelimit-reset-requests", "3s".parse().unwrap());
+        pacer.observe(&headers);
+        assert_eq!(pacer.wait(), None, "requests left: no wait");
+        headers.insert("x-ratelimit-remaining-tokens", "0".parse().unwrap());
+        headers.insert("x-ratelimit-reset-tokens", "2.5s".parse().unwrap());
+        pacer.observe(&headers);
+        let wait = pacer.wait().expect("no tokens left: wait");
+        assert!(wait > Duration::from_secs(2) && wait <= Duration::from_millis(2500), "{wait:?}");
+    }
 
     #[test]
     fn retry_after_in_seconds() {
