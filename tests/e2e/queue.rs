@@ -106,6 +106,7 @@ async fn past_the_wait_the_offline_writer_answers_and_says_why() {
     replies_to(&telegram, mark, 1, 1).await;
     let stats = text(&muse_tests::ask(&telegram, 900, "/stats").await).to_owned();
     assert!(stats.contains("Rate-limited (model slot within the queue wait): 1"), "{stats}");
+    assert!(stats.contains("Waiting for a model slot: 0"), "{stats}");
 }
 
 /// A provider that allows one request per 3 s and says so in its headers:

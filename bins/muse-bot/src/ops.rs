@@ -69,6 +69,9 @@ pub(crate) fn metrics(handle: PrometheusHandle, shared: Arc<Shared>) -> MetricsR
         metrics::counter!("muse_injection_flagged_total").absolute(security.injection_flagged);
         metrics::counter!("muse_model_calls_total").absolute(shared.stats.counts().1);
         metrics::counter!("muse_repeated_drafts_total").absolute(shared.assistant.repeats_caught());
+        if let Some(queue) = &shared.queue {
+            metrics::gauge!("muse_model_queue_waiting").set(queue.waiting() as f64);
+        }
         let store = shared.store.health();
         metrics::gauge!("muse_store_flush_seconds").set(store.last_flush_duration.as_secs_f64());
         metrics::gauge!("muse_store_unflushed").set(store.dirty as f64);
@@ -109,6 +112,9 @@ impl Operator for Ops {
         let users = shared.assistant.session_count().map_or_else(|| "unknown".to_owned(), |n| n.to_string());
         let mut text = format!("Users: {users}\nRequests: {requests}\n");
         let _ = writeln!(text, "Model calls: {model_calls} (model: {})", shared.assistant.model_name());
+        if let Some(queue) = &shared.queue {
+            let _ = writeln!(text, "Waiting for a model slot: {}", queue.waiting());
+        }
         for gauge in &shared.limited {
             let _ = writeln!(text, "Rate-limited ({}): {}", gauge.name, gauge.read());
         }

@@ -11,7 +11,7 @@ use muse_domain::{AdminLayer, Assistant, ModelRefusal, ModelRequest, ModelServic
 use muse_health::{Gauge, MetricsRender, Runner, Stats};
 use muse_llm::LlmClient;
 use muse_resilience::{
-    Breaker, FairQueueConfig, FairQueueLayer, KeyedLimitLayer, Notices, QueueFull, QueueTimeout, RateLimited,
+    Breaker, FairQueue, FairQueueConfig, FairQueueLayer, KeyedLimitLayer, Notices, QueueFull, QueueTimeout, RateLimited,
 };
 use muse_security::{
     AccessLayer, AccessPolicy, CheckLayer, Guard, OutputGuardLayer, ParseLayer, ScreenLayer, SecurityCounters,
@@ -58,12 +58,13 @@ pub(crate) async fn build(
     let guard = Arc::new(Guard::builtin());
     let stats = Arc::new(Stats::default());
     let llm = config.llm.as_ref().map(LlmClient::new).transpose()?;
-    let (model, breakers, mut limited) = match &llm {
+    let (model, breakers, mut limited, queue) = match &llm {
         Some(client) => {
-            let (model, breakers, limited) = model_stack(client.clone(), config, &notices, &guard, &security, &stats);
-            (Some(model), breakers, limited)
+            let (model, breakers, limited, queue) =
+                model_stack(client.clone(), config, &notices, &guard, &security, &stats);
+            (Some(model), breakers, limited, Some(queue))
         }
-        None => (None, Vec::new(), Vec::new()),
+        None => (None, Vec::new(), Vec::new(), None),
     };
     let sessions = Arc::new(state::sessions(&store));
     let assistant = Assistant::with_sessions(config.assistant.clone(), model, sessions);
@@ -81,6 +82,7 @@ pub(crate) async fn build(
         llm,
         breakers,
         limited,
+        queue,
         telegram: config.telegram.clone().zip(telegram),
     });
     let state = Arc::new(State::new(shared.clone()));
@@ -151,7 +153,7 @@ fn model_stack(
     guard: &Arc<Guard>,
     security: &Arc<SecurityCounters>,
     stats: &Arc<Stats>,
-) -> (ModelService, Vec<Breaker>, Vec<Gauge>) {
+) -> (ModelService, Vec<Breaker>, Vec<Gauge>, Arc<FairQueue<UserId>>) {
     let r = &config.resilience;
     let calls = stats.clone();
     let provider = muse_llm::provider(client, &config.provider, move || {
@@ -166,7 +168,10 @@ fn model_stack(
         max_wait: r.queue_wait,
         max_queued: r.queue_max,
     };
-    let queue = FairQueueLayer::new(slots, |request: &ModelRequest| request.user);
+    let waited =
+        Arc::new(|wait: Duration| metrics::histogram!("muse_model_queue_wait_seconds").record(wait.as_secs_f64()));
+    let queue = FairQueueLayer::observed(slots, |request: &ModelRequest| request.user, waited);
+    let slots_queue = queue.queue();
     let gave_up = Arc::new(AtomicU64::new(0));
     let queue_refused = gave_up.clone();
     let limited = vec![
@@ -203,7 +208,7 @@ fn model_stack(
         // at most twice, then the offline writer (fail closed).
         .layer(OutputGuardLayer::new(guard.clone(), security.clone(), REGENERATIONS))
         .service(provider.service);
-    (ModelService::new(stack), provider.breakers, limited)
+    (ModelService::new(stack), provider.breakers, limited, slots_queue)
 }
 
 /// One line saying what drafts come from.

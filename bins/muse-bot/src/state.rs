@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) breakers: Vec<Breaker>,
     /// Refusals of each rate limit.
     pub(crate) limited: Vec<Gauge>,
+    /// The requests waiting for a model slot; `None` offline.
+    pub(crate) queue: Option<Arc<muse_resilience::FairQueue<muse_domain::UserId>>>,
     /// The Bot API and what polling saw, in Telegram mode.
     pub(crate) telegram: Option<(TelegramConfig, Arc<TelegramStatus>)>,
 }

@@ -70,10 +70,14 @@ struct State<K> {
     next_ticket: u64,
 }
 
+/// Told how long each call waited for its slot (zero when one was free).
+pub type WaitObserver = Arc<dyn Fn(Duration) + Send + Sync>;
+
 /// The slots and the queues, shared by every clone of the service.
 pub struct FairQueue<K> {
     state: Mutex<State<K>>,
     config: FairQueueConfig,
+    observer: Option<WaitObserver>,
 }
 
 impl<K> std::fmt::Debug for FairQueue<K> {
@@ -93,7 +97,12 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
             queued: 0,
             next_ticket: 0,
         };
-        FairQueue { state: Mutex::new(state), config }
+        FairQueue { state: Mutex::new(state), config, observer: None }
+    }
+
+    /// The same, telling `observer` how long each call waited.
+    pub fn observed(config: FairQueueConfig, observer: WaitObserver) -> FairQueue<K> {
+        FairQueue { observer: Some(observer), ..FairQueue::new(config) }
     }
 
     /// How many calls are waiting now.
@@ -108,6 +117,7 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
             let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             if state.free > 0 && state.queued == 0 {
                 state.free -= 1;
+                self.observe(Duration::ZERO);
                 return Ok(Permit { queue: self.clone() });
             }
             if state.queued >= self.config.max_queued {
@@ -125,6 +135,19 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
             (ticket, rx)
         };
         let started = tokio::time::Instant::now();
+        let result = self.wait_for(key, ticket, slot).await;
+        self.observe(started.elapsed());
+        result.map_err(|()| QueueTimeout { waited: started.elapsed() }.into())
+    }
+
+    fn observe(&self, waited: Duration) {
+        if let Some(observer) = &self.observer {
+            observer(waited);
+        }
+    }
+
+    /// Waits for `ticket`'s slot, or gives up after `max_wait`.
+    async fn wait_for(self: &Arc<Self>, key: K, ticket: u64, slot: oneshot::Receiver<()>) -> Result<Permit<K>, ()> {
         if let Ok(Ok(())) = tokio::time::timeout(self.config.max_wait, slot).await {
             return Ok(Permit { queue: self.clone() });
         }
@@ -142,7 +165,7 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
             state.ring.retain(|k| *k != key);
         }
         state.queued -= 1;
-        Err(QueueTimeout { waited: started.elapsed() }.into())
+        Err(())
     }
 
     /// A slot is free: hand it to the next key in turn, or keep it.
@@ -193,6 +216,11 @@ impl<K: Clone + Eq + Hash, F> FairQueueLayer<K, F> {
     /// A queue for `config`, keyed by `key`.
     pub fn new(config: FairQueueConfig, key: F) -> Self {
         FairQueueLayer { queue: Arc::new(FairQueue::new(config)), key }
+    }
+
+    /// The same, telling `observer` how long each call waited.
+    pub fn observed(config: FairQueueConfig, key: F, observer: WaitObserver) -> Self {
+        FairQueueLayer { queue: Arc::new(FairQueue::observed(config, observer)), key }
     }
 
     /// The queue, to read how many wait.
