@@ -1,25 +1,7 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use muse_testkit::{FakeOpenAi, FakeTelegram, Rule};
-use muse_tests::{BotProcess, PATIENCE, ask, text};
-
-/// Every file under `dir` whose name starts with `prefix`.
-fn files_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if entry.file_name().to_string_lossy().starts_with(prefix) {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
+use muse_tests::{BotProcess, PATIENCE, ask, files_named, text};
 
 /// The data of the last `<<<CARD-…` fence of a system message (the first
 /// mention is the sentence that explains the fence).

@@ -1,28 +1,10 @@
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use muse_storage::{FileStore, FileStoreConfig, Store};
 use muse_testkit::FakeTelegram;
-use muse_tests::{BotProcess, PATIENCE, ask, run, text};
-
-/// Every file under `dir` whose name starts with `prefix`.
-fn files_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if entry.file_name().to_string_lossy().starts_with(prefix) {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
+use muse_tests::{BotProcess, PATIENCE, ask, files_named, run, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_persona_survives_a_restart_and_a_crash() {

@@ -192,3 +192,21 @@ pub async fn http_get(url: &str) -> reqwest::Result<reqwest::Response> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::get(url).await
 }
+
+/// Every file under `dir` whose name starts with `prefix`.
+pub fn files_named(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if entry.file_name().to_string_lossy().starts_with(prefix) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
