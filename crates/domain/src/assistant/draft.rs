@@ -48,12 +48,15 @@ impl Assistant {
         }
         // A refine rewrites the last drafts on purpose: it is not a repeat.
         let earlier = if refine.is_some() { Vec::new() } else { earlier_drafts(session, card.as_ref()) };
-        let previous = std::mem::take(&mut session.last_drafts);
+        let previous = session.last_drafts.clone();
         let job = Job { kind, text: &text, fan: card.as_ref(), refine: refine.map(|r| (r, previous.as_slice())) };
+        let mut refined = None;
         let (drafts, note) = match self.ask(request, session, job).await {
             Ok(reply) => match drafts::parse(&reply.text, self.inner.config.drafts) {
                 drafts if drafts.is_empty() => (self.fresh_offline(kind, session, &earlier), Some(note::NO_DRAFTS)),
                 drafts => {
+                    // Only the model follows a refine; offline drafts say why they came instead.
+                    refined = refine;
                     let drafts = self.unrepeated(request, session, job, drafts, &earlier).await;
                     (drafts, reply.fallback.then_some(note::FALLBACK))
                 }
@@ -80,7 +83,7 @@ impl Assistant {
         let buttons = buttons(&drafts, session.draft_id);
         let mut parts = vec![Part::Title(kind.title(drafts.len()))];
         parts.extend(drafts.into_iter().enumerate().map(|(i, text)| Part::Draft { number: i + 1, text }));
-        parts.extend(refine.map(|refine| Part::Note(text::refined(refine.label()))));
+        parts.extend(refined.map(|refine| Part::Note(text::refined(refine.label()))));
         parts.extend(note.map(|note| Part::Note(note.to_owned())));
         Reply { parts, buttons }
     }
