@@ -147,13 +147,16 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
     }
 
     /// Waits for `ticket`'s slot, or gives up after `max_wait`.
-    async fn wait_for(self: &Arc<Self>, key: K, ticket: u64, slot: oneshot::Receiver<()>) -> Result<Permit<K>, ()> {
-        if let Ok(Ok(())) = tokio::time::timeout(self.config.max_wait, slot).await {
+    async fn wait_for(self: &Arc<Self>, key: K, ticket: u64, mut slot: oneshot::Receiver<()>) -> Result<Permit<K>, ()> {
+        // The receiver stays alive past the timeout: a slot handed over
+        // while the timer fired is then ours, never lost.
+        if let Ok(Ok(())) = tokio::time::timeout(self.config.max_wait, &mut slot).await {
             return Ok(Permit { queue: self.clone() });
         }
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(queue) = state.waiting.get_mut(&key) else {
-            // Served as the timer fired: the slot is ours.
+            // Served as the timer fired (the receiver was alive, so the
+            // hand-over succeeded): the slot is ours.
             return Ok(Permit { queue: self.clone() });
         };
         let Some(at) = queue.iter().position(|(t, _)| *t == ticket) else {

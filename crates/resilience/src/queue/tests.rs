@@ -94,3 +94,37 @@ async fn slots_are_reused_and_never_exceeded() {
     }
     assert_eq!(peak.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_racing_hand_overs_never_lose_or_double_a_slot() {
+    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n, p) = (now.clone(), peak.clone());
+    let inner = service_fn(move |ms: u64| {
+        let (n, p) = (n.clone(), p.clone());
+        async move {
+            let running = n.fetch_add(1, Ordering::SeqCst) + 1;
+            p.fetch_max(running, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            n.fetch_sub(1, Ordering::SeqCst);
+            Ok::<_, BoxError>(())
+        }
+    });
+    // Waits of exactly the calls' length make timers and hand-overs coincide.
+    let layer = FairQueueLayer::new(config(2, Duration::from_millis(50), 1000), |ms: &u64| *ms % 5);
+    let service = layer.layer(inner);
+    let calls: Vec<_> = (0..300).map(|i| tokio::spawn(service.clone().oneshot(25 + (i % 3) * 25))).collect();
+    let mut timed_out = 0;
+    for call in calls {
+        timed_out += usize::from(call.await.unwrap().is_err());
+    }
+    assert!(timed_out > 0, "the race was exercised");
+    assert_eq!(peak.load(Ordering::SeqCst), 2, "never more than the slots");
+    assert_eq!(layer.queue().waiting(), 0);
+    // Both slots are free again: two 40 ms calls run side by side.
+    let started = tokio::time::Instant::now();
+    let both: Vec<_> = (0..2).map(|_| tokio::spawn(service.clone().oneshot(40))).collect();
+    for call in both {
+        call.await.unwrap().unwrap();
+    }
+    assert!(started.elapsed() < Duration::from_millis(60), "{:?}", started.elapsed());
+}
