@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo build --release -p muse-bot -p muse-tests
-//! target/release/muse-load target/release/muse-bot 2000 1 [bulkhead, default 10000]
+//! target/release/muse-load target/release/muse-bot 2000 1 [slots, default 10000] [model latency ms, default 0]
 //! ```
 
 use std::time::{Duration, Instant};
@@ -38,10 +38,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bot = std::fs::canonicalize(bot)?;
     let users: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let per_user: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(1);
-    // The bulkhead: 10000 lets every reply reach the model.
+    // Model slots (LLM_MAX_CONCURRENCY): 10000 lets every reply reach the
+    // model at once; fewer make requests wait in the fair queue.
     let concurrency = args.next().unwrap_or_else(|| "10000".to_owned());
+    let latency: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(0);
     let telegram = FakeTelegram::spawn().await?;
     let model = FakeOpenAi::spawn().await?;
+    model.latency(Duration::from_millis(latency), Duration::ZERO);
     model.rule(Rule::always(
         "1. hey you, I was just thinking about you\n2. miss me already?\n3. guess what I'm wearing",
     ));
@@ -61,6 +64,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("AI_RATE_LIMIT_PER_MINUTE", "100000"),
             ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "100000"),
             ("LLM_MAX_CONCURRENCY", concurrency.as_str()),
+            // Every chat waits its turn: long enough for the whole run.
+            ("LLM_QUEUE_WAIT_SECS", "3600"),
+            ("LLM_QUEUE_MAX", "1000000"),
+            ("LLM_DEADLINE_SECS", "3600"),
         ])
         .kill_on_drop(true)
         .spawn()?;
@@ -97,7 +104,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         status_kib(pid, "VmRSS:") / 1024.0,
         status_kib(pid, "VmHWM:") / 1024.0
     );
-    println!("model requests seen by the fake: {}", model.chat_requests().len());
+    let offline = telegram.sent_texts(mark).iter().filter(|t| t.contains("offline writer")).count();
+    println!(
+        "model requests seen by the fake: {}; replies from the offline writer: {offline}",
+        model.chat_requests().len()
+    );
+    let last = telegram.calls_since(mark, "sendMessage").last().map(|c| c.at.duration_since(started));
+    println!("last reply {:.1?} after the first message", last.unwrap_or_default());
     child.start_kill()?;
     Ok(())
 }
