@@ -197,9 +197,17 @@ impl<D: Documents> Sessions for StoredSessions<D> {
             let key = user_key(user);
             let Some(body) = self.documents.get(&key).await? else { return Ok(()) };
             // The cards first: if this stops half-way, the session still
-            // lists what is left, and /forget again finishes the job.
-            let session: Session = serde_json::from_slice(&body)?;
-            for name in &session.fans {
+            // lists what is left, and /forget again finishes the job. A
+            // session that does not parse lists none, and is deleted all
+            // the same.
+            let fans = match serde_json::from_slice::<Session>(&body) {
+                Ok(session) => session.fans,
+                Err(err) => {
+                    tracing::warn!(user, error = %err, "a session to delete does not parse; its fan cards stay");
+                    Vec::new()
+                }
+            };
+            for name in &fans {
                 self.documents.delete(&fan_key(user, name)).await?;
             }
             self.users.fetch_sub(1, Ordering::Relaxed);
@@ -264,5 +272,21 @@ mod tests {
         assert!(String::from_utf8(body).unwrap().contains("\"name\":\"Kim\""));
         sessions.delete(7).await.unwrap();
         assert_eq!((sessions.load(7).await.unwrap(), sessions.count()), (None, Some(0)));
+    }
+
+    #[tokio::test]
+    async fn forgetting_takes_the_fan_cards_and_works_on_a_session_that_does_not_parse() {
+        let sessions = StoredSessions::new(Map::default(), 0);
+        let session = Session { fans: vec!["alex".into(), "саша".into()], ..Session::default() };
+        sessions.save(7, session).await.unwrap();
+        for name in ["alex", "саша"] {
+            sessions.save_fan(7, FanCard::new(name)).await.unwrap();
+        }
+        assert!(sessions.documents.get("fan-7-alex").await.unwrap().is_some());
+        sessions.delete(7).await.unwrap();
+        assert!(sessions.documents.0.lock().unwrap().is_empty(), "no card is left");
+        sessions.documents.put("user-8", b"{not json".to_vec()).await.unwrap();
+        sessions.delete(8).await.unwrap();
+        assert!(sessions.documents.get("user-8").await.unwrap().is_none());
     }
 }
