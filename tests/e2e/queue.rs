@@ -3,15 +3,18 @@ use std::time::{Duration, Instant};
 use muse_testkit::{FakeOpenAi, FakeTelegram, Rule};
 use muse_tests::{BotProcess, PATIENCE, text};
 
-/// Waits until `chat` has received `count` messages since `mark`; returns
-/// their texts and when the last arrived.
+/// The queue notice begins so.
+const NOTICE: &str = "⏳ Busy right now";
+
+/// Waits until `chat` has received `count` replies (queue notices aside)
+/// since `mark`; returns their texts and when the last arrived.
 async fn replies_to(telegram: &FakeTelegram, mark: usize, chat: u64, count: usize) -> (Vec<String>, Instant) {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let sent: Vec<String> = telegram
             .calls_since(mark, "sendMessage")
             .iter()
-            .filter(|call| call.params["chat_id"] == chat)
+            .filter(|call| call.params["chat_id"] == chat && !text(call).starts_with(NOTICE))
             .map(|call| text(call).to_owned())
             .collect();
         if sent.len() >= count {
@@ -128,4 +131,37 @@ async fn the_providers_announced_budget_is_waited_for_not_discovered_by_429() {
     assert!(second[0].contains("<code>from the model</code>"), "{}", second[0]);
     assert!(at - asked >= Duration::from_secs(2), "it waited for the reset: {:?}", at - asked);
     assert_eq!(model.over_budget(), 0, "no request was sent before the reset");
+}
+
+/// A request that waits for a slot longer than a few seconds gets one short
+/// notice with an estimate, then the model's drafts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_wait_gets_one_notice_with_an_estimate() {
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.rule(Rule::always("1. from the model\n2. second\n3. third"));
+    model.latency(Duration::from_secs(5), Duration::ZERO);
+    let env = [("LLM_MAX_CONCURRENCY", "1"), ("LLM_MAX_ATTEMPTS", "1"), ("LLM_QUEUE_WAIT_SECS", "30")];
+    let _bot = BotProcess::telegram(&telegram, Some(&model), &env).await;
+    // The estimate comes from how long calls hold a slot: one has to end first.
+    let warm = telegram.mark();
+    telegram.inject_text(3, "/reply warming up");
+    replies_to(&telegram, warm, 3, 1).await;
+    let mark = telegram.mark();
+    telegram.inject_text(1, "/reply first");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    telegram.inject_text(2, "/reply second");
+    let (second, _) = replies_to(&telegram, mark, 2, 1).await;
+    assert!(second[0].contains("<code>from the model</code>"), "{}", second[0]);
+    let to_two: Vec<String> = telegram
+        .calls_since(mark, "sendMessage")
+        .iter()
+        .filter(|call| call.params["chat_id"] == 2)
+        .map(|call| text(call).to_owned())
+        .collect();
+    assert_eq!(to_two.len(), 2, "one notice, then the drafts: {to_two:?}");
+    assert!(to_two[0].starts_with(NOTICE) && to_two[0].contains("about "), "{}", to_two[0]);
+    let (first, _) = replies_to(&telegram, mark, 1, 1).await;
+    let to_one = telegram.calls_since(mark, "sendMessage").iter().filter(|c| c.params["chat_id"] == 1).count();
+    assert_eq!(to_one, 1, "the first request never waited: no notice: {first:?}");
 }

@@ -87,7 +87,7 @@ async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
     };
     let status = config.telegram.as_ref().map(|_| Arc::new(TelegramStatus::default()));
     let recorder = muse_health::install_recorder()?;
-    let stack::Stack { service, state, runner, metrics } =
+    let stack::Stack { service, state, runner, metrics, waits } =
         stack::build(&config, store, status.clone(), recorder).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
@@ -105,7 +105,7 @@ async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
                     .map_err(|err| anyhow::anyhow!("HEALTH_ADDR {addr}: {err}"))?;
                 tracing::info!("ops HTTP listening on http://{bound}");
             }
-            muse_telegram::run(telegram, service, status.unwrap_or_default(), shutdown).await?;
+            muse_telegram::run(telegram, service, status.unwrap_or_default(), waits, shutdown).await?;
         }
         (Mode::Telegram, None) => unreachable!("checked in main"),
     }

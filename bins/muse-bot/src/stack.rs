@@ -17,7 +17,7 @@ use muse_security::{
     AccessLayer, AccessPolicy, CheckLayer, Guard, OutputGuardLayer, ParseLayer, ScreenLayer, SecurityCounters,
 };
 use muse_storage::FileStore;
-use muse_telegram::{MuseService, TelegramStatus};
+use muse_telegram::{MuseService, TelegramStatus, WaitEstimate};
 use tower::timeout::TimeoutLayer;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, Layer, ServiceBuilder, ServiceExt};
@@ -42,6 +42,8 @@ pub(crate) struct Stack {
     pub(crate) runner: Arc<Runner>,
     /// Renders `/metrics`.
     pub(crate) metrics: MetricsRender,
+    /// How long a user's request waits for a model slot, for the notice.
+    pub(crate) waits: Option<WaitEstimate>,
 }
 
 /// Builds the Request -> Reply stack shared by Telegram and the terminal,
@@ -73,6 +75,7 @@ pub(crate) async fn build(
     let refused = general.clone();
     limited.insert(0, Gauge::new("updates per user", move || refused.refused()));
     let policy = Arc::new(AccessPolicy::new(config.security.admins.clone(), config.security.allowed.clone()));
+    let waits = queue.clone().map(|queue| Arc::new(move |user: UserId| queue.estimate(&user)) as WaitEstimate);
     let shared = Arc::new(Shared {
         store,
         assistant: assistant.clone(),
@@ -123,7 +126,7 @@ pub(crate) async fn build(
     });
     // Text is cleaned and parsed once, before any layer (even the span) reads it.
     let service = ParseLayer::new(s.max_message_length, security).layer(top);
-    Ok(Stack { service: BoxCloneSyncService::new(service), state, runner, metrics })
+    Ok(Stack { service: BoxCloneSyncService::new(service), state, runner, metrics, waits })
 }
 
 /// The top of the update stack: a rate-limited user gets one notice, then

@@ -107,6 +107,11 @@ pub fn persona_refused(problem: &str) -> String {
     format!("I couldn't save that persona: {problem}. Nothing changed.")
 }
 
+/// A request waiting for a model slot: one notice, with an estimate.
+pub fn queue_notice(wait: Duration) -> String {
+    format!("⏳ Busy right now: you're in line for the model, about {} s. Your drafts follow.", wait.as_secs().max(1))
+}
+
 /// The note under refined drafts.
 pub fn refined(label: &str) -> String {
     format!("Rewritten: {label}.")

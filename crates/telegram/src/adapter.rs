@@ -107,6 +107,7 @@ pub async fn run(
     config: TelegramConfig,
     service: MuseService,
     status: Arc<TelegramStatus>,
+    waits: Option<WaitEstimate>,
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
     let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url);
@@ -123,7 +124,7 @@ pub async fn run(
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback));
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .dependencies(dptree::deps![service, status.clone()])
+        .dependencies(dptree::deps![service, status.clone(), Waits(waits)])
         .default_handler(|_| async {})
         // One worker per chat costs a queue block of 32 updates per chat: at
         // thousands of chats, tens of MiB. Chats are spread over a fixed set
@@ -145,11 +146,20 @@ pub async fn run(
     Ok(())
 }
 
+/// How long a user's request will wait for a model slot, if it is waiting
+/// for one now.
+pub type WaitEstimate = Arc<dyn Fn(u64) -> Option<Duration> + Send + Sync>;
+
+/// The [`WaitEstimate`], as the dispatcher hands it to handlers.
+#[derive(Clone)]
+struct Waits(Option<WaitEstimate>);
+
 async fn on_message(
     bot: Tg,
     message: Message,
     service: MuseService,
     status: Arc<TelegramStatus>,
+    waits: Waits,
 ) -> Result<(), Infallible> {
     status.last_update_ms.store(now_ms(), Ordering::Relaxed);
     let Some(user) = message.from.as_ref() else {
@@ -160,7 +170,7 @@ async fn on_message(
         None => Input::NonText,
     };
     let request = Request::new(user.id.0, user.language_code.clone(), input);
-    answer(&bot, message.chat.id, request, service).await;
+    answer(&bot, message.chat.id, request, service, waits).await;
     Ok(())
 }
 
@@ -169,6 +179,7 @@ async fn on_callback(
     query: CallbackQuery,
     service: MuseService,
     status: Arc<TelegramStatus>,
+    waits: Waits,
 ) -> Result<(), Infallible> {
     status.last_update_ms.store(now_ms(), Ordering::Relaxed);
     // Stop the button's spinner first; the drafts follow.
@@ -183,17 +194,35 @@ async fn on_callback(
         MaybeInaccessibleMessage::Inaccessible(message) => message.chat.id,
     };
     let request = Request::new(query.from.id.0, query.from.language_code, Input::Button(data));
-    answer(&bot, chat, request, service).await;
+    answer(&bot, chat, request, service, waits).await;
     Ok(())
 }
 
-/// Shows "typing…" while a slow reply is being drafted, then sends it.
-async fn answer(bot: &Tg, chat: ChatId, request: Request, service: MuseService) {
+/// Shows "typing…" while a slow reply is being drafted (and, when it waits
+/// for a model slot, one notice with an estimate), then sends it.
+async fn answer(bot: &Tg, chat: ChatId, request: Request, service: MuseService, waits: Waits) {
     let typing = tokio::spawn(typing(bot.clone(), chat));
+    let notice = waits.0.map(|estimate| tokio::spawn(queue_notice(bot.clone(), chat, request.user, estimate)));
     let reply = service.oneshot(request).await;
     typing.abort();
+    if let Some(notice) = notice {
+        notice.abort();
+    }
     let Ok(reply) = reply;
     send(bot, chat, &reply).await;
+}
+
+/// A request still waiting for a model slot after this long gets one notice.
+const NOTICE_AFTER: Duration = Duration::from_secs(3);
+
+/// One short notice, with an estimate, for a request waiting for a model slot.
+async fn queue_notice(bot: Tg, chat: ChatId, user: u64, estimate: WaitEstimate) {
+    tokio::time::sleep(NOTICE_AFTER).await;
+    if let Some(wait) = estimate(user)
+        && let Err(err) = bot.send_message(chat, muse_domain::text::queue_notice(wait)).await
+    {
+        tracing::debug!(error = %err, "the queue notice failed");
+    }
 }
 
 /// Workers handling updates; a worker takes one update at a time.

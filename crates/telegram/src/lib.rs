@@ -25,4 +25,4 @@
 pub mod adapter;
 pub mod render;
 
-pub use adapter::{MuseService, SETTINGS, TelegramConfig, TelegramError, TelegramStatus, probe, run};
+pub use adapter::{MuseService, SETTINGS, TelegramConfig, TelegramError, TelegramStatus, WaitEstimate, probe, run};

@@ -78,6 +78,9 @@ pub struct FairQueue<K> {
     state: Mutex<State<K>>,
     config: FairQueueConfig,
     observer: Option<WaitObserver>,
+    /// How long a slot is held, on average (exponentially weighted), in
+    /// microseconds; 0 before the first call ends.
+    held_micros: std::sync::atomic::AtomicU64,
 }
 
 impl<K> std::fmt::Debug for FairQueue<K> {
@@ -97,7 +100,28 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
             queued: 0,
             next_ticket: 0,
         };
-        FairQueue { state: Mutex::new(state), config, observer: None }
+        FairQueue { state: Mutex::new(state), config, observer: None, held_micros: Default::default() }
+    }
+
+    /// About how long until `key`'s oldest waiting call gets a slot: every
+    /// call waiting, shared over the slots, times how long a slot is held.
+    /// `None` when `key` is not waiting or no call has finished yet.
+    pub fn estimate(&self, key: &K) -> Option<Duration> {
+        let held = self.held_micros.load(std::sync::atomic::Ordering::Relaxed);
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if held == 0 || !state.waiting.contains_key(key) {
+            return None;
+        }
+        let rounds = state.queued.div_ceil(self.config.concurrency.max(1)) as u64;
+        Some(Duration::from_micros(held.saturating_mul(rounds.max(1))))
+    }
+
+    fn held(&self, held: Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let sample = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
+        let _ = self
+            .held_micros
+            .fetch_update(Relaxed, Relaxed, |old| Some(if old == 0 { sample } else { (old * 4 + sample) / 5 }));
     }
 
     /// The same, telling `observer` how long each call waited.
@@ -118,7 +142,7 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
             if state.free > 0 && state.queued == 0 {
                 state.free -= 1;
                 self.observe(Duration::ZERO);
-                return Ok(Permit { queue: self.clone() });
+                return Ok(Permit::new(self));
             }
             if state.queued >= self.config.max_queued {
                 return Err(QueueFull { queued: state.queued }.into());
@@ -151,16 +175,16 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
         // The receiver stays alive past the timeout: a slot handed over
         // while the timer fired is then ours, never lost.
         if let Ok(Ok(())) = tokio::time::timeout(self.config.max_wait, &mut slot).await {
-            return Ok(Permit { queue: self.clone() });
+            return Ok(Permit::new(self));
         }
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(queue) = state.waiting.get_mut(&key) else {
             // Served as the timer fired (the receiver was alive, so the
             // hand-over succeeded): the slot is ours.
-            return Ok(Permit { queue: self.clone() });
+            return Ok(Permit::new(self));
         };
         let Some(at) = queue.iter().position(|(t, _)| *t == ticket) else {
-            return Ok(Permit { queue: self.clone() });
+            return Ok(Permit::new(self));
         };
         queue.remove(at);
         if queue.is_empty() {
@@ -195,10 +219,18 @@ impl<K: Clone + Eq + Hash> FairQueue<K> {
 /// A slot, held until dropped.
 pub struct Permit<K: Clone + Eq + Hash> {
     queue: Arc<FairQueue<K>>,
+    since: tokio::time::Instant,
+}
+
+impl<K: Clone + Eq + Hash> Permit<K> {
+    fn new(queue: &Arc<FairQueue<K>>) -> Permit<K> {
+        Permit { queue: queue.clone(), since: tokio::time::Instant::now() }
+    }
 }
 
 impl<K: Clone + Eq + Hash> Drop for Permit<K> {
     fn drop(&mut self) {
+        self.queue.held(self.since.elapsed());
         self.queue.release();
     }
 }

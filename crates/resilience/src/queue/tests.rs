@@ -128,3 +128,22 @@ async fn timeouts_racing_hand_overs_never_lose_or_double_a_slot() {
     }
     assert!(started.elapsed() < Duration::from_millis(60), "{:?}", started.elapsed());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_waiting_key_gets_an_estimate_from_how_long_slots_are_held() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let layer = FairQueueLayer::new(config(1, Duration::from_secs(60), 100), |r: &(u64, u32)| r.0);
+    let service = layer.layer(slow(log));
+    service.clone().oneshot((1, 0)).await.unwrap();
+    assert_eq!(layer.queue().estimate(&1), None, "not waiting");
+    let first = tokio::spawn(service.clone().oneshot((1, 1)));
+    tokio::task::yield_now().await;
+    let calls: Vec<_> = (2..=4).map(|user| tokio::spawn(service.clone().oneshot((user, 0)))).collect();
+    tokio::task::yield_now().await;
+    let estimate = layer.queue().estimate(&3).expect("user 3 waits");
+    assert_eq!(estimate, Duration::from_millis(300), "three waiting on one slot held 100 ms");
+    first.await.unwrap().unwrap();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+}
