@@ -293,7 +293,11 @@ fn trigrams(text: &str) -> std::collections::HashSet<String> {
 /// The share of `draft`'s word 3-grams found in `earlier` (0 when it has
 /// none: a draft under three words repeats nothing).
 pub fn overlap(draft: &str, earlier: &str) -> f64 {
-    let mine = trigrams(draft);
+    share(&trigrams(draft), earlier)
+}
+
+/// The share of the 3-grams `mine` found in `earlier`.
+fn share(mine: &std::collections::HashSet<String>, earlier: &str) -> f64 {
     if mine.is_empty() {
         return 0.0;
     }
@@ -303,7 +307,8 @@ pub fn overlap(draft: &str, earlier: &str) -> f64 {
 
 /// Whether `draft` repeats any of `earlier` (more than half its 3-grams).
 pub fn repeats<'a>(draft: &str, mut earlier: impl Iterator<Item = &'a String>) -> bool {
-    earlier.any(|e| overlap(draft, e) > REPEAT)
+    let mine = trigrams(draft);
+    earlier.any(|e| share(&mine, e) > REPEAT)
 }
 
 /// The 3-gram overlap above which a draft is a repeat.

@@ -53,10 +53,14 @@ pub(crate) struct Pacer {
 impl Pacer {
     /// Reads the `x-ratelimit-*` headers of an answer.
     pub(crate) fn observe(&self, headers: &reqwest::header::HeaderMap) {
+        const BUDGETS: [(&str, &str); 2] = [
+            ("x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
+            ("x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"),
+        ];
         let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        for kind in ["requests", "tokens"] {
-            let remaining = value(&format!("x-ratelimit-remaining-{kind}")).and_then(|v| v.trim().parse::<u64>().ok());
-            let reset = value(&format!("x-ratelimit-reset-{kind}")).and_then(parse_reset);
+        for (remaining, reset) in BUDGETS {
+            let remaining = value(remaining).and_then(|v| v.trim().parse::<u64>().ok());
+            let reset = value(reset).and_then(parse_reset);
             if let (Some(0), Some(reset)) = (remaining, reset) {
                 let at = Instant::now() + reset;
                 let mut until = self.until.lock().unwrap_or_else(PoisonError::into_inner);

@@ -156,7 +156,7 @@ fn signal(family: &'static str, weight: f32, raw: bool, pattern: &str) -> Signal
         (true, true) => (Line::Raw, pattern.to_owned()),
         (true, false) => (Line::Raw, ascii_boundaries(pattern)),
         (false, false) => (Line::Words, ascii_boundaries(pattern)),
-        (false, true) if encodable => (Line::Encoded, ascii_boundaries(&encode_pattern(pattern))),
+        (false, true) if encodable => (Line::Encoded, ascii_boundaries(&encode(pattern))),
         (false, true) => (Line::Words, pattern.to_owned()),
     };
     Signal { family, weight, pattern: Regex::new(&pattern).expect("valid injection pattern"), line }
@@ -171,7 +171,7 @@ fn ascii_boundaries(pattern: &str) -> String {
 }
 
 /// Whether a Russian letter appears inside a character class, which
-/// [`encode_pattern`] cannot spell out.
+/// [`encode`] cannot spell out (a class is not a sequence).
 fn russian_in_class(pattern: &str) -> bool {
     let mut in_class = false;
     let mut escaped = false;
@@ -212,18 +212,13 @@ fn encode_letter(c: char, out: &mut String) {
     out.push(TABLE[i]);
 }
 
-/// A word line with its Russian letters [`encode_letter`]ed.
+/// A word line (or a pattern) with its Russian letters [`encode_letter`]ed.
 fn encode(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         if is_russian(c) { encode_letter(c, &mut out) } else { out.push(c) }
     }
     out
-}
-
-/// A pattern with each Russian letter spelled as [`encode`] spells it.
-fn encode_pattern(pattern: &str) -> String {
-    encode(pattern)
 }
 
 // Word groups reused below. Words are matched on normalized text: lowercase,
