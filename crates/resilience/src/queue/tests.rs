@@ -8,6 +8,26 @@ fn config(concurrency: usize, max_wait: Duration, max_queued: usize) -> FairQueu
     FairQueueConfig { concurrency, max_wait, max_queued }
 }
 
+/// A service that sleeps `millis(request)` ms, and the most calls it ever
+/// ran at once.
+fn counting(
+    millis: fn(u64) -> u64,
+) -> (Arc<AtomicUsize>, impl Service<u64, Response = (), Error = BoxError, Future: Send> + Clone) {
+    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let seen = peak.clone();
+    let inner = service_fn(move |request: u64| {
+        let (now, peak) = (now.clone(), seen.clone());
+        async move {
+            let running = now.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(running, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(millis(request))).await;
+            now.fetch_sub(1, Ordering::SeqCst);
+            Ok::<_, BoxError>(())
+        }
+    });
+    (peak, inner)
+}
+
 /// A service that takes 100 ms and logs who it served, in order.
 fn slow(
     log: Arc<Mutex<Vec<(u64, u32)>>>,
@@ -75,18 +95,7 @@ async fn a_call_waits_at_most_max_wait_and_the_queue_is_bounded() {
 
 #[tokio::test(start_paused = true)]
 async fn slots_are_reused_and_never_exceeded() {
-    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (n, p) = (now.clone(), peak.clone());
-    let inner = service_fn(move |_: u64| {
-        let (n, p) = (n.clone(), p.clone());
-        async move {
-            let running = n.fetch_add(1, Ordering::SeqCst) + 1;
-            p.fetch_max(running, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            n.fetch_sub(1, Ordering::SeqCst);
-            Ok::<_, BoxError>(())
-        }
-    });
+    let (peak, inner) = counting(|_| 50);
     let service = FairQueueLayer::new(config(3, Duration::from_secs(60), 1000), |u: &u64| *u % 7).layer(inner);
     let calls: Vec<_> = (0..50).map(|u| tokio::spawn(service.clone().oneshot(u))).collect();
     for call in calls {
@@ -97,18 +106,7 @@ async fn slots_are_reused_and_never_exceeded() {
 
 #[tokio::test(start_paused = true)]
 async fn timeouts_racing_hand_overs_never_lose_or_double_a_slot() {
-    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (n, p) = (now.clone(), peak.clone());
-    let inner = service_fn(move |ms: u64| {
-        let (n, p) = (n.clone(), p.clone());
-        async move {
-            let running = n.fetch_add(1, Ordering::SeqCst) + 1;
-            p.fetch_max(running, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            n.fetch_sub(1, Ordering::SeqCst);
-            Ok::<_, BoxError>(())
-        }
-    });
+    let (peak, inner) = counting(|ms| ms);
     // Waits of exactly the calls' length make timers and hand-overs coincide.
     let layer = FairQueueLayer::new(config(2, Duration::from_millis(50), 1000), |ms: &u64| *ms % 5);
     let service = layer.layer(inner);
