@@ -6,17 +6,29 @@ use muse_tests::{BotProcess, PATIENCE, text};
 /// The queue notice begins so.
 const NOTICE: &str = "⏳ Busy right now";
 
+/// Waits until the model has received `count` requests in all, so the
+/// next user is sure to find the slot taken.
+async fn until_model_has(model: &FakeOpenAi, count: usize) {
+    let deadline = Instant::now() + PATIENCE;
+    while model.chat_requests().len() < count {
+        assert!(Instant::now() < deadline, "the model got {} of {count} requests", model.chat_requests().len());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The texts sent to `chat` since `mark`, queue notices included.
+fn sent_to(telegram: &FakeTelegram, mark: usize, chat: u64) -> Vec<String> {
+    let calls = telegram.calls_since(mark, "sendMessage");
+    calls.iter().filter(|call| call.params["chat_id"] == chat).map(|call| text(call).to_owned()).collect()
+}
+
 /// Waits until `chat` has received `count` replies (queue notices aside)
 /// since `mark`; returns their texts and when the last arrived.
 async fn replies_to(telegram: &FakeTelegram, mark: usize, chat: u64, count: usize) -> (Vec<String>, Instant) {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let sent: Vec<String> = telegram
-            .calls_since(mark, "sendMessage")
-            .iter()
-            .filter(|call| call.params["chat_id"] == chat && !text(call).starts_with(NOTICE))
-            .map(|call| text(call).to_owned())
-            .collect();
+        let mut sent = sent_to(telegram, mark, chat);
+        sent.retain(|text| !text.starts_with(NOTICE));
         if sent.len() >= count {
             return (sent, Instant::now());
         }
@@ -72,7 +84,7 @@ async fn ten_requests_from_one_user_do_not_hold_up_another() {
     for n in 0..10 {
         telegram.inject_text(1, &format!("/reply busy chatter {n}"));
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until_model_has(&model, 1).await;
     telegram.inject_text(2, "/reply the other chatter");
     let (other, _) = replies_to(&telegram, mark, 2, 1).await;
     assert!(other[0].contains("for the other one"), "{}", other[0]);
@@ -101,7 +113,7 @@ async fn past_the_wait_the_offline_writer_answers_and_says_why() {
     let _bot = BotProcess::telegram(&telegram, Some(&model), &env).await;
     let mark = telegram.mark();
     telegram.inject_text(1, "/reply first");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    until_model_has(&model, 1).await;
     telegram.inject_text(2, "/reply second");
     let (second, _) = replies_to(&telegram, mark, 2, 1).await;
     assert!(second[0].contains("Every model slot stayed busy"), "{}", second[0]);
@@ -149,19 +161,13 @@ async fn a_long_wait_gets_one_notice_with_an_estimate() {
     replies_to(&telegram, warm, 3, 1).await;
     let mark = telegram.mark();
     telegram.inject_text(1, "/reply first");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    until_model_has(&model, 2).await;
     telegram.inject_text(2, "/reply second");
     let (second, _) = replies_to(&telegram, mark, 2, 1).await;
     assert!(second[0].contains("<code>from the model</code>"), "{}", second[0]);
-    let to_two: Vec<String> = telegram
-        .calls_since(mark, "sendMessage")
-        .iter()
-        .filter(|call| call.params["chat_id"] == 2)
-        .map(|call| text(call).to_owned())
-        .collect();
+    let to_two = sent_to(&telegram, mark, 2);
     assert_eq!(to_two.len(), 2, "one notice, then the drafts: {to_two:?}");
     assert!(to_two[0].starts_with(NOTICE) && to_two[0].contains("about "), "{}", to_two[0]);
     let (first, _) = replies_to(&telegram, mark, 1, 1).await;
-    let to_one = telegram.calls_since(mark, "sendMessage").iter().filter(|c| c.params["chat_id"] == 1).count();
-    assert_eq!(to_one, 1, "the first request never waited: no notice: {first:?}");
+    assert_eq!(sent_to(&telegram, mark, 1).len(), 1, "the first request never waited: no notice: {first:?}");
 }
