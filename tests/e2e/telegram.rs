@@ -1,4 +1,6 @@
-use muse_testkit::{Call, FakeOpenAi, FakeTelegram, Rule};
+use std::time::Duration;
+
+use muse_testkit::{Call, FakeOpenAi, FakeTelegram, Rule, TelegramFault};
 use muse_tests::{BotProcess, PATIENCE, TOKEN, text};
 
 const FAN: u64 = 4242;
@@ -180,4 +182,54 @@ async fn non_text_unknown_commands_and_the_more_button() {
     assert!(text(&drafts[0]).contains("<code>"));
     let output = bot.output();
     assert!(!output.contains(TOKEN) && !output.contains("TEST-token"), "the token reached the log:\n{output}");
+}
+
+const STREAMED: &str = "1. Hey you, I was just thinking about you 😘\n2. Missed me already?\n3. Only if you ask nicely";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_streaming_a_live_draft_precedes_the_final_message() {
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.rule(Rule::always(STREAMED));
+    // About 1.5 s in all: the first words at 0.2 s, then a word every 0.08 s.
+    model.latency(Duration::from_millis(200), Duration::from_millis(80));
+    let _bot = BotProcess::telegram(&telegram, Some(&model), &[("LLM_STREAM", "true")]).await;
+    let mark = telegram.mark();
+    telegram.inject_text(FAN, "/reply hey gorgeous");
+    let sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.unwrap();
+    let drafts = telegram.calls_since(mark, "sendMessageDraft");
+    assert!(drafts.len() >= 2, "a placeholder, then text: {drafts:?}");
+    assert_eq!(drafts[0].str("text"), Some("✍️ writing…"), "the placeholder comes first");
+    let partial = drafts[1].str("text").unwrap();
+    assert!(STREAMED.starts_with(partial) && partial.len() < STREAMED.len(), "text as it streams: {partial}");
+    assert!(drafts.iter().all(|d| d.params["draft_id"] == drafts[0].params["draft_id"] && d.at < sent[0].at));
+    assert_eq!(drafts[0].params["chat_id"], FAN);
+    let rows = sent[0].params["reply_markup"]["inline_keyboard"].as_array().unwrap().clone();
+    assert_eq!(rows[0][0]["copy_text"]["text"], "Hey you, I was just thinking about you 😘", "copy buttons");
+    assert_eq!(rows[1][0]["callback_data"], "r:shorter:1", "and the refine row");
+    // Replies that need no model show no draft.
+    let mark = telegram.mark();
+    ask_for(&telegram, "/help", 1).await;
+    assert!(telegram.calls_since(mark, "sendMessageDraft").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_live_draft_falls_back_to_the_final_message() {
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.rule(Rule::contains("gorgeous", STREAMED));
+    model.rule(Rule::contains("sweetie", "1. Good morning to you too ☀️\n2. Slept well?\n3. Dreamt of you"));
+    model.latency(Duration::from_millis(200), Duration::from_millis(50));
+    let _bot = BotProcess::telegram(&telegram, Some(&model), &[("LLM_STREAM", "true")]).await;
+    // An older Bot API: the method does not exist.
+    telegram.fail_next_method("sendmessagedraft", 5, TelegramFault::Refused("Not Found: method not found".into()));
+    for (message, draft) in [("hey gorgeous", "Missed me already?"), ("morning sweetie", "Slept well?")] {
+        let mark = telegram.mark();
+        telegram.inject_text(FAN, &format!("/reply {message}"));
+        let sent = telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.unwrap();
+        assert!(text(&sent[0]).contains(&format!("<code>{draft}</code>")), "{}", text(&sent[0]));
+    }
+    // One try; after "method not found" live drafting stays off.
+    let tried = telegram.calls().into_iter().filter(|call| call.method == "sendmessagedraft").count();
+    assert_eq!(tried, 1);
 }

@@ -165,9 +165,13 @@ impl Config {
             queue_wait: s.seconds("LLM_QUEUE_WAIT_SECS")?,
             queue_max: s.number("LLM_QUEUE_MAX", 0..=1_000_000)?,
         };
+        let llm = LlmConfig::from_settings(&s)?;
+        // A streaming model client is what live drafts show.
+        let live_drafts = llm.as_ref().is_some_and(|llm| llm.stream);
+        let telegram = TelegramConfig::from_settings(&s)?.map(|t| TelegramConfig { live_drafts, ..t });
         Ok(Config {
-            telegram: TelegramConfig::from_settings(&s)?,
-            llm: LlmConfig::from_settings(&s)?,
+            telegram,
+            llm,
             provider: ProviderConfig::from_settings(&s)?,
             assistant: AssistantConfig::from_settings(&s)?,
             resilience,

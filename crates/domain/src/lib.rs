@@ -16,6 +16,7 @@
 //! - [`persona`]: [`Persona`], [`Tone`], [`Lang`].
 //! - [`history`]: [`History`] bounded by [`HistoryLimits`].
 //! - [`prompt`]: the messages sent to the model.
+//! - [`preview`]: [`Preview`], live drafting: the text a streaming model call has written so far.
 //! - [`refine`]: the refine row under drafts (shorter, bolder, ...) and its button data.
 //! - [`drafts`]: one completion into numbered drafts.
 //! - [`offline`]: template drafts when there is no model.
@@ -54,6 +55,7 @@ pub mod kind;
 pub mod model;
 pub mod offline;
 pub mod persona;
+pub mod preview;
 pub mod prompt;
 pub mod refine;
 pub mod reply;
@@ -70,6 +72,7 @@ pub use history::{History, HistoryLimits};
 pub use kind::Kind;
 pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, ModelService, Role, Usage};
 pub use persona::{EmojiUse, Lang, Persona, Tone};
+pub use preview::Preview;
 pub use reply::{Button, Part, Press, Reply};
 pub use request::{Input, Request, UserId};
 pub use session::{Documents, MemorySessions, Session, Sessions, StoredSessions};

@@ -55,6 +55,8 @@ pub struct ModelRequest {
     /// Who the request is for: keys per-user limits in the model stack.
     /// It is not sent to the provider.
     pub user: crate::UserId,
+    /// Where a streaming client shows the completion so far (live drafting).
+    pub preview: Option<crate::Preview>,
 }
 
 /// Tokens a completion used, as the provider reports them.

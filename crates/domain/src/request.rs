@@ -1,6 +1,7 @@
 //! What reaches Muse: one update from one user.
 
 use crate::command::Command;
+use crate::preview::Preview;
 
 /// A user, by their numeric id (Telegram's, or 0 in the terminal).
 pub type UserId = u64;
@@ -39,12 +40,20 @@ pub struct Request {
     /// The injection screen found the text suspicious but let it through:
     /// the model receives it fenced as data, with a warning.
     pub flagged: bool,
+    /// Where the model's text so far is shown while it streams, when the
+    /// adapter can show it (live drafting).
+    pub preview: Option<Preview>,
 }
 
 impl Request {
     /// What `user` sent, before any layer read it.
     pub fn new(user: UserId, user_lang: Option<String>, input: Input) -> Request {
-        Request { user, user_lang, input, flagged: false }
+        Request { user, user_lang, input, flagged: false, preview: None }
+    }
+
+    /// The same request, showing the model's text so far in `preview`.
+    pub fn with_preview(self, preview: Preview) -> Request {
+        Request { preview: Some(preview), ..self }
     }
 
     /// The parsed command, once the input layer has parsed the text.

@@ -31,6 +31,8 @@ pub const EMPTY_CHAT: &str = "Send me some text, or /help to see what I can do."
 pub const NOT_AVAILABLE: &str = "That command is not available here.";
 /// "3 more" with nothing to redo.
 pub const NOTHING_TO_REDO: &str = "There is nothing to redo yet. Try /reply with a fan's message.";
+/// The live draft shown while the model starts writing.
+pub const WRITING: &str = "✍️ writing…";
 /// The "3 more" button.
 pub const MORE_LABEL: &str = "🔄 3 more";
 /// `/export`'s message beside the file.

@@ -138,8 +138,9 @@ impl LlmClient {
             .boxed())
     }
 
-    /// One completion, streamed and collected. A stream that sends nothing
-    /// for longer than the idle timeout fails with [`LlmError::Timeout`].
+    /// One completion, streamed and collected; the request's preview, if
+    /// any, is shown the text so far after each chunk. A stream that sends
+    /// nothing for longer than the idle timeout fails with [`LlmError::Timeout`].
     pub async fn complete_streaming(&self, request: &ModelRequest) -> Result<ModelReply, LlmError> {
         let mut stream = self.stream(request).await?;
         let mut reply = ModelReply { text: String::new(), model: request.model.clone(), usage: None, fallback: false };
@@ -148,6 +149,9 @@ impl LlmClient {
             let Some(chunk) = next else { break };
             let chunk = chunk?;
             reply.text.push_str(&chunk.text);
+            if let Some(preview) = request.preview.as_ref().filter(|_| !chunk.text.is_empty()) {
+                preview.show(&reply.text);
+            }
             if !chunk.model.is_empty() {
                 reply.model = chunk.model;
             }

@@ -21,6 +21,7 @@ fn request(text: &str) -> ModelRequest {
         temperature: 0.7,
         max_tokens: 100,
         user: 1,
+        preview: None,
     }
 }
 
@@ -48,6 +49,21 @@ async fn streaming_collects_every_chunk_and_the_usage() {
     assert_eq!(reply.text, "one two three four");
     assert_eq!(reply.usage.unwrap().completion_tokens, 4);
     assert_eq!(fake.chat_requests()[0].body["stream"], true);
+}
+
+#[tokio::test]
+async fn a_streamed_completion_is_previewed_as_it_grows() {
+    let fake = FakeOpenAi::spawn().await.unwrap();
+    fake.rule(Rule::always("one two three"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let preview = muse_domain::Preview::new(move |text| sink.lock().unwrap().push(text.to_owned()));
+    let request = ModelRequest { preview: Some(preview), ..request("x") };
+    let reply = client(&fake, true).oneshot(request).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.last().map(String::as_str), Some(reply.text.as_str()));
+    assert!(seen.len() >= 3, "one preview per chunk: {seen:?}");
+    assert!(seen.windows(2).all(|w| reply.text.starts_with(&w[0]) && w[1].starts_with(&w[0])), "{seen:?}");
 }
 
 #[tokio::test]

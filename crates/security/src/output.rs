@@ -6,15 +6,17 @@
 //! the problem named, at most twice; then the guard fails closed with
 //! [`ModelRefusal::Unsafe`] and the assistant answers with the offline
 //! writer. Every withheld answer is counted by category and logged without
-//! its text.
+//! its text. While a completion streams, only partial text that passes the
+//! same check is previewed.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use muse_domain::prompt::{CANARY_PREFIX, PERSONA_MARKER};
-use muse_domain::{Kind, ModelRefusal, ModelReply, ModelRequest, Role};
+use muse_domain::{Kind, ModelRefusal, ModelReply, ModelRequest, Preview, Role};
 use tower::{BoxError, Layer, Service, ServiceExt};
 
 use crate::counters::SecurityCounters;
@@ -58,14 +60,22 @@ pub struct OutputGuard<S> {
 
 /// What is wrong with an answer: categories, empty when it may be shown.
 pub fn problems(guard: &Guard, request: &ModelRequest, answer: &str) -> Vec<String> {
-    let findings = if request.kind == Kind::Chat { guard.scan_blocking(answer) } else { guard.scan(answer) };
+    problems_in(guard, request.kind, system_of(request), answer)
+}
+
+fn system_of(request: &ModelRequest) -> &str {
+    request.messages.iter().find(|m| m.role == Role::System).map_or("", |m| m.content.as_str())
+}
+
+/// [`problems`] for an answer of `kind` to the system message `system`.
+fn problems_in(guard: &Guard, kind: Kind, system: &str, answer: &str) -> Vec<String> {
+    let findings = if kind == Kind::Chat { guard.scan_blocking(answer) } else { guard.scan(answer) };
     let mut categories: Vec<String> = Vec::new();
     for finding in findings {
         if !categories.contains(&finding.category) {
             categories.push(finding.category);
         }
     }
-    let system = request.messages.iter().find(|m| m.role == Role::System).map_or("", |m| m.content.as_str());
     if leaks_system_prompt(answer, system) {
         categories.push(LEAK.to_owned());
     }
@@ -86,6 +96,38 @@ pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
     let source = words(instructions);
     let runs: HashSet<&[String]> = source.windows(LEAK_RUN).collect();
     words(answer).windows(LEAK_RUN).any(|run| runs.contains(run))
+}
+
+/// Partial text is shown at most this often: each showing costs a guard
+/// check here and a Bot API call in the adapter (Telegram allows about one
+/// message a second per chat).
+pub const PREVIEW_EVERY: Duration = Duration::from_secs(1);
+
+/// The request's preview, showing only text that passes the guard now, at
+/// most once per [`PREVIEW_EVERY`]. The first text that fails stops the
+/// preview for the rest of the request: the chat keeps what it showed
+/// until the final answer, checked whole, replaces it.
+fn guarded(preview: Preview, guard: Arc<Guard>, kind: Kind, system: String) -> Preview {
+    struct Shown {
+        last: Option<Instant>,
+        stopped: bool,
+    }
+    let shown = Mutex::new(Shown { last: None, stopped: false });
+    Preview::new(move |text| {
+        if text.is_empty() {
+            return preview.show(text); // the placeholder: nothing to check
+        }
+        let mut shown = shown.lock().unwrap_or_else(PoisonError::into_inner);
+        if shown.stopped || shown.last.is_some_and(|last| last.elapsed() < PREVIEW_EVERY) {
+            return;
+        }
+        shown.last = Some(Instant::now());
+        if problems_in(&guard, kind, &system, text).is_empty() {
+            preview.show(text);
+        } else {
+            shown.stopped = true;
+        }
+    })
 }
 
 /// The request again, with the system message told what to avoid.
@@ -133,6 +175,10 @@ where
         let layer = self.layer.clone();
         Box::pin(async move {
             let mut request = request;
+            if let Some(preview) = request.preview.take() {
+                let system = system_of(&request).to_owned();
+                request.preview = Some(guarded(preview, layer.guard.clone(), request.kind, system));
+            }
             let mut reply = ready.oneshot(request.clone()).await.map_err(Into::into)?;
             for attempt in 0..=layer.regenerations {
                 let categories = problems(&layer.guard, &request, &reply.text);

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
+use crate::draft::LiveDrafts;
 use crate::render::{MAX_MESSAGE_LEN, render};
 
 /// The service the adapter calls for each update.
@@ -39,6 +40,9 @@ pub struct TelegramConfig {
     pub api_url: url::Url,
     /// How long one `getUpdates` long poll waits.
     pub poll_timeout: Duration,
+    /// Stream drafts into private chats with `sendMessageDraft` while the
+    /// model writes (on when the model client streams).
+    pub live_drafts: bool,
 }
 
 /// The settings the adapter reads, with their defaults.
@@ -58,6 +62,7 @@ impl TelegramConfig {
             token: SecretString::from(token),
             api_url,
             poll_timeout: Duration::from_secs(10),
+            live_drafts: false,
         }))
     }
 }
@@ -111,6 +116,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
     let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url);
+    let live = Live(config.live_drafts.then(|| LiveDrafts::new(bot.clone())));
     let bot: Tg = bot.throttle(Limits::default());
     let me = bot.get_me().await.map_err(TelegramError::Start)?;
     tracing::info!(username = %me.username(), "connected to Telegram");
@@ -124,7 +130,7 @@ pub async fn run(
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback));
     let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .dependencies(dptree::deps![service, status.clone(), Waits(waits)])
+        .dependencies(dptree::deps![service, status.clone(), Waits(waits), live])
         .default_handler(|_| async {})
         // One worker per chat costs a queue block of 32 updates per chat: at
         // thousands of chats, tens of MiB. Chats are spread over a fixed set
@@ -154,12 +160,17 @@ pub type WaitEstimate = Arc<dyn Fn(u64) -> Option<Duration> + Send + Sync>;
 #[derive(Clone)]
 struct Waits(Option<WaitEstimate>);
 
+/// Live drafting, when it is on.
+#[derive(Clone)]
+struct Live(Option<Arc<LiveDrafts>>);
+
 async fn on_message(
     bot: Tg,
     message: Message,
     service: MuseService,
     status: Arc<TelegramStatus>,
     waits: Waits,
+    live: Live,
 ) -> Result<(), Infallible> {
     status.last_update_ms.store(now_ms(), Ordering::Relaxed);
     let Some(user) = message.from.as_ref() else {
@@ -170,7 +181,8 @@ async fn on_message(
         None => Input::NonText,
     };
     let request = Request::new(user.id.0, user.language_code.clone(), input);
-    answer(&bot, message.chat.id, request, service, waits).await;
+    let live = live.0.filter(|_| message.chat.is_private());
+    answer(&bot, message.chat.id, request, service, waits, live).await;
     Ok(())
 }
 
@@ -180,6 +192,7 @@ async fn on_callback(
     service: MuseService,
     status: Arc<TelegramStatus>,
     waits: Waits,
+    live: Live,
 ) -> Result<(), Infallible> {
     status.last_update_ms.store(now_ms(), Ordering::Relaxed);
     // Stop the button's spinner first; the drafts follow.
@@ -190,23 +203,44 @@ async fn on_callback(
         return Ok(());
     };
     let chat = match message {
-        MaybeInaccessibleMessage::Regular(message) => message.chat.id,
-        MaybeInaccessibleMessage::Inaccessible(message) => message.chat.id,
+        MaybeInaccessibleMessage::Regular(message) => message.chat,
+        MaybeInaccessibleMessage::Inaccessible(message) => message.chat,
     };
     let request = Request::new(query.from.id.0, query.from.language_code, Input::Button(data));
-    answer(&bot, chat, request, service, waits).await;
+    let live = live.0.filter(|_| chat.is_private());
+    answer(&bot, chat.id, request, service, waits, live).await;
     Ok(())
 }
 
-/// Shows "typing…" while a slow reply is being drafted (and, when it waits
-/// for a model slot, one notice with an estimate), then sends it.
-async fn answer(bot: &Tg, chat: ChatId, request: Request, service: MuseService, waits: Waits) {
-    let typing = tokio::spawn(typing(bot.clone(), chat));
+/// Shows the reply in the making (a live draft of the model's text so far
+/// in a private chat where live drafting is on, "typing…" elsewhere) and,
+/// when it waits for a model slot, one notice with an estimate; then sends it.
+async fn answer(
+    bot: &Tg,
+    chat: ChatId,
+    mut request: Request,
+    service: MuseService,
+    waits: Waits,
+    live: Option<Arc<LiveDrafts>>,
+) {
+    let (typing, drafting) = match live {
+        Some(live) => {
+            let (preview, drafting) = live.start(chat, muse_domain::text::WRITING);
+            request = request.with_preview(preview);
+            (None, Some(drafting))
+        }
+        None => (Some(tokio::spawn(typing(bot.clone(), chat))), None),
+    };
     let notice = waits.0.map(|estimate| tokio::spawn(queue_notice(bot.clone(), chat, request.user, estimate)));
     let reply = service.oneshot(request).await;
-    typing.abort();
+    if let Some(typing) = typing {
+        typing.abort();
+    }
     if let Some(notice) = notice {
         notice.abort();
+    }
+    if let Some(drafting) = drafting {
+        drafting.finish().await;
     }
     let Ok(reply) = reply;
     send(bot, chat, &reply).await;

@@ -3,13 +3,14 @@
 //! It turns each update into a domain [`Request`](muse_domain::Request),
 //! calls the service stack, and renders the [`Reply`](muse_domain::Reply):
 //! every piece of user and model text escaped, messages over 4096 characters
-//! split at line breaks, drafts in tap-to-copy `<code>`, a "typing…" action
-//! while drafting, and teloxide's `Throttle` keeping within Telegram's
+//! split at line breaks, drafts in tap-to-copy `<code>` with copy buttons, a
+//! "typing…" action or a live draft of the text so far while drafting, and teloxide's `Throttle` keeping within Telegram's
 //! send limits. Only this crate and the binary know teloxide.
 //!
 //! # Layout
 //!
 //! - [`adapter`]: [`run`], the dispatcher, handlers for messages and button presses.
+//! - [`draft`]: live drafting with `sendMessageDraft`, a typed request teloxide 0.17 lacks.
 //! - [`render`]: [`Reply`](muse_domain::Reply) to HTML messages.
 //!
 //! # Example
@@ -23,6 +24,7 @@
 //! ```
 
 pub mod adapter;
+pub mod draft;
 pub mod render;
 
 pub use adapter::{MuseService, SETTINGS, TelegramConfig, TelegramError, TelegramStatus, WaitEstimate, probe, run};

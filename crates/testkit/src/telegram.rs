@@ -64,6 +64,9 @@ pub enum Fault {
     Server(u16),
     /// Answer normally, but only after this delay.
     Delay(Duration),
+    /// 400 with this description, as Telegram refuses a request it will
+    /// never accept (a wrong parameter, a method not allowed here).
+    Refused(String),
 }
 
 struct PlannedFault {
@@ -386,6 +389,7 @@ async fn handle(
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return error(status, status.canonical_reason().unwrap_or("Internal Server Error"), None);
         }
+        Some(Fault::Refused(description)) => return error(StatusCode::BAD_REQUEST, &description, None),
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
         None => {}
     }
@@ -413,6 +417,18 @@ async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
             }
             None => error(StatusCode::BAD_REQUEST, "Bad Request: there is no document in the request", None),
         },
+        // Bot API 9.3: a live draft in a private chat (ids of private chats are positive).
+        "sendmessagedraft" => {
+            let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
+            let draft = params.get("draft_id").and_then(Value::as_i64).unwrap_or(0);
+            let chars = params.get("text").and_then(Value::as_str).map_or(0, |text| text.encode_utf16().count());
+            match (chat > 0, draft != 0, (1..=4096).contains(&chars)) {
+                (false, ..) => error(StatusCode::BAD_REQUEST, "Bad Request: drafts are for private chats only", None),
+                (_, false, _) => error(StatusCode::BAD_REQUEST, "Bad Request: draft_id must be non-zero", None),
+                (.., false) => error(StatusCode::BAD_REQUEST, "Bad Request: text must be 1-4096 characters", None),
+                _ => ok(json!(true)),
+            }
+        }
         "sendmessage" | "editmessagetext" => match params.get("text").and_then(Value::as_str) {
             Some(text) if !text.is_empty() => ok(bot_message(shared, method, params, text)),
             _ => error(StatusCode::BAD_REQUEST, "Bad Request: message text is empty", None),

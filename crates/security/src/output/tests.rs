@@ -16,6 +16,7 @@ fn request(kind: Kind) -> ModelRequest {
         temperature: 0.5,
         max_tokens: 100,
         user: 1,
+        preview: None,
     }
 }
 
@@ -98,4 +99,54 @@ async fn chat_answers_are_held_to_the_block_tier_only() {
     let (model, _) = scripted(vec!["Tip: young fans respond to golden hour photos."]);
     let reply = layer.layer(model).oneshot(request(Kind::Chat)).await.unwrap();
     assert!(reply.text.starts_with("Tip"));
+}
+
+/// A model that shows each of `partials` to the request's preview, then answers `answer`.
+fn streaming(
+    partials: Vec<&'static str>,
+    answer: &'static str,
+) -> impl Service<ModelRequest, Response = ModelReply, Error = BoxError, Future: Send> + Clone + Send {
+    service_fn(move |request: ModelRequest| {
+        let partials = partials.clone();
+        async move {
+            for partial in partials {
+                if let Some(preview) = &request.preview {
+                    preview.show(partial);
+                }
+            }
+            Ok::<_, BoxError>(ModelReply { text: answer.into(), model: request.model, usage: None, fallback: false })
+        }
+    })
+}
+
+fn recording() -> (Preview, Arc<Mutex<Vec<String>>>) {
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let sink = shown.clone();
+    (Preview::new(move |text| sink.lock().unwrap().push(text.to_owned())), shown)
+}
+
+#[tokio::test]
+async fn previews_show_checked_text_at_most_once_a_second() {
+    let (layer, _) = layer();
+    let (preview, shown) = recording();
+    let model = streaming(vec!["", "1. hey", "1. hey you", "1. hey you there"], "1. hey you there");
+    let request = ModelRequest { preview: Some(preview), ..request(Kind::Reply) };
+    layer.layer(model).oneshot(request).await.unwrap();
+    // The placeholder always; then the first text at once, the rest within the second dropped.
+    assert_eq!(*shown.lock().unwrap(), ["", "1. hey"]);
+}
+
+#[tokio::test]
+async fn a_partial_that_breaks_the_rules_is_never_previewed() {
+    for partials in
+        [vec!["1. text me at 555 123 4567", "1. text me at 555 123 4567 ok"], vec!["muse-canary-0123456789abcdef"]]
+    {
+        let (layer, _) = layer();
+        let (preview, shown) = recording();
+        let model = streaming(partials, "1. miss you");
+        let request = ModelRequest { preview: Some(preview), ..request(Kind::Reply) };
+        let reply = layer.layer(model).oneshot(request).await.unwrap();
+        assert_eq!(reply.text, "1. miss you");
+        assert!(shown.lock().unwrap().is_empty(), "{:?}", shown.lock().unwrap());
+    }
 }

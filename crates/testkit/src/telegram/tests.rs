@@ -88,3 +88,23 @@ async fn form_bodies_and_waiting_for_calls() {
     assert_eq!(calls[0].str("text"), Some("a&b c"));
     assert!(fake.wait_calls(mark, "sendMessage", 2, Duration::from_millis(100)).await.is_err());
 }
+
+#[tokio::test]
+async fn message_drafts_are_checked_as_the_bot_api_checks_them() {
+    let fake = FakeTelegram::spawn().await.unwrap();
+    let draft = |chat: i64, id: i64, text: &str| json!({ "chat_id": chat, "draft_id": id, "text": text });
+    assert_eq!(call(&fake, "SendMessageDraft", draft(5, 1, "hey")).await, (200, json!({ "ok": true, "result": true })));
+    for (body, problem) in [
+        (draft(-100, 1, "hey"), "private chats"),
+        (draft(5, 0, "hey"), "non-zero"),
+        (draft(5, 1, ""), "1-4096"),
+        (draft(5, 1, &"x".repeat(4097)), "1-4096"),
+    ] {
+        let (status, answer) = call(&fake, "sendMessageDraft", body).await;
+        assert_eq!(status, 400);
+        assert!(answer["description"].as_str().unwrap().contains(problem), "{answer}");
+    }
+    fake.fail_next_method("sendmessagedraft", 1, Fault::Refused("Not Found: method not found".into()));
+    let (status, answer) = call(&fake, "sendMessageDraft", draft(5, 1, "hey")).await;
+    assert_eq!((status, answer["description"].as_str()), (400, Some("Not Found: method not found")));
+}
