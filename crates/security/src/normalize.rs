@@ -143,7 +143,9 @@ pub fn normalize_word(raw: &str) -> Vec<String> {
             _ => forms.iter_mut().for_each(|form| form.push(c)),
         }
     }
-    forms.into_iter().map(|form| squeeze(&form, 2).0).filter(|form| !form.is_empty()).collect()
+    // A symbol read as a letter can meet a combining mark ("@\u{300}" -> "à"):
+    // compose again, so a form normalizes to itself.
+    forms.into_iter().map(|form| nfkc(&squeeze(&form, 2).0).into_owned()).filter(|form| !form.is_empty()).collect()
 }
 
 struct Raw {
@@ -337,6 +339,13 @@ mod tests {
         let text = "hi M.E.E.T me";
         let glued = tokens(text).joined.into_iter().find(|t| t.forms[0] == "meet").unwrap();
         assert_eq!(&text[glued.span], "M.E.E.T");
+    }
+
+    #[test]
+    fn a_symbol_read_as_a_letter_composes_with_its_mark() {
+        for form in normalize_word("@\u{300}a") {
+            assert!(normalize_word(&form).contains(&form), "{form:?}");
+        }
     }
 
     proptest! {
