@@ -23,8 +23,13 @@ async fn start_and_help_answer_and_the_menu_is_set() {
         assert!(text(&help[0]).contains(command), "{command} missing from /help");
     }
     let menu = telegram.calls_since(0, "setMyCommands");
-    assert_eq!(menu.len(), 1);
-    assert!(menu[0].params["commands"].as_array().unwrap().iter().any(|c| c["command"] == "reply"));
+    assert_eq!(menu.len(), 2, "a default menu and a Russian one");
+    let reply =
+        |i: usize| menu[i].params["commands"].as_array().unwrap().iter().find(|c| c["command"] == "reply").cloned();
+    assert_eq!(reply(0).unwrap()["description"], "3 replies to a fan's message");
+    assert_eq!(menu[0].params.get("language_code"), None);
+    assert_eq!(menu[1].params["language_code"], "ru");
+    assert_eq!(reply(1).unwrap()["description"], "3 ответа на сообщение фаната");
     assert!(bot.stop().await.success());
 }
 
@@ -232,4 +237,39 @@ async fn a_refused_live_draft_falls_back_to_the_final_message() {
     // One try; after "method not found" live drafting stays off.
     let tried = telegram.calls().into_iter().filter(|call| call.method == "sendmessagedraft").count();
     assert_eq!(tried, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_russian_client_gets_muse_in_russian_and_lang_switches_it() {
+    const RU: u64 = 5151;
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    telegram.set_language(RU, "ru");
+    let _bot = BotProcess::telegram(&telegram, None, &[]).await;
+    let say = |text: &'static str| {
+        let telegram = &telegram;
+        async move {
+            let mark = telegram.mark();
+            telegram.inject_text(RU, text);
+            telegram.wait_calls(mark, "sendMessage", 1, PATIENCE).await.expect("the bot answers").remove(0)
+        }
+    };
+    let start = say("/start").await;
+    assert!(text(&start).contains("Привет, я Muse") && text(&start).contains("Персона:"), "{}", text(&start));
+    let help = say("/help").await;
+    assert!(text(&help).contains("Что я умею") && text(&help).contains("3 ответа на сообщение фаната"));
+    assert!(text(&say("/dance").await).contains("Я не знаю команду /dance"));
+    assert!(text(&say("/tone grumpy").await).contains("Я не знаю такого тона"));
+    // Offline drafts: Russian templates, Russian title, Russian buttons, the price in a pitch.
+    let drafts = say("/reply привет, красотка").await;
+    let html = text(&drafts);
+    assert!(html.contains("ответа") && html.matches("<code>").count() == 3, "{html}");
+    assert!(html.split("<code>").skip(1).all(|d| d.chars().any(|c| ('а'..='я').contains(&c))), "{html}");
+    let rows = drafts.params["reply_markup"]["inline_keyboard"].as_array().unwrap().clone();
+    assert!(rows.iter().flat_map(|r| r.as_array().unwrap()).any(|b| b["text"] == "✂️ короче"), "{rows:?}");
+    let pitch = text(&say("/ppv видео в душе $15").await).to_owned();
+    assert_eq!(pitch.matches("Открыть — $15.").count(), 3, "{pitch}");
+    // /lang switches the interface too; a language Muse does not speak keeps the client's.
+    assert!(text(&say("/lang en").await).contains("Drafts will be written in \"en\""));
+    assert!(text(&say("/start").await).contains("Hi, I'm Muse"));
+    assert!(text(&say("/lang es").await).contains("Черновики будут на «es»"));
 }

@@ -90,3 +90,16 @@ async fn after_sixty_messages_the_model_never_receives_more_than_the_history_lim
         "oldest kept: {first_kept}"
     );
 }
+
+/// A Russian locale gets the terminal, its replies and its offline drafts in Russian.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_russian_terminal_speaks_russian() {
+    let input = "/start\n/reply привет, красотка\n/forget\nда\n";
+    let done = run(&["chat"], input, &[("LANG", "ru_RU.UTF-8")]).await;
+    assert!(done.status.success(), "{done:?}");
+    let out = &done.stdout;
+    assert!(out.starts_with("Muse в терминале. Офлайн-автор"), "{out}");
+    assert!(out.contains("Привет, я Muse") && out.contains("3 ответа\n1. "), "{out}");
+    assert!(out.contains("Напиши «да»") && out.contains("всё, что Muse хранила о тебе, удалено"), "{out}");
+    assert!(out.trim_end().ends_with("Пока."), "{out}");
+}

@@ -94,10 +94,11 @@ async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
     match (mode, config.telegram.clone()) {
         (Mode::Chat, _) => {
             let (stdin, stdout) = (tokio::io::BufReader::new(tokio::io::stdin()), tokio::io::stdout());
-            console::run(stdin, stdout, service, &stack::banner(&config), shutdown).await.context("terminal")?;
+            let banner = |ui| stack::banner(&config, ui);
+            console::run(stdin, stdout, service, banner, console::locale(), shutdown).await.context("terminal")?;
         }
         (Mode::Telegram, Some(telegram)) => {
-            tracing::info!("{}", stack::banner(&config));
+            tracing::info!("{}", stack::banner(&config, muse_domain::Ui::En));
             if let Some(addr) = config.health_addr {
                 let router = muse_health::router(runner, metrics);
                 let bound = muse_health::spawn(addr, router, shutdown.clone().cancelled_owned())

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use muse_domain::{AdminLayer, Assistant, ModelRefusal, ModelRequest, ModelService, Reply, Request, UserId};
+use muse_domain::{AdminLayer, Assistant, ModelRefusal, ModelRequest, ModelService, Reply, Request, Ui, UserId};
 use muse_health::{Gauge, MetricsRender, Runner, Stats};
 use muse_llm::LlmClient;
 use muse_resilience::{
@@ -118,7 +118,8 @@ pub(crate) async fn build(
         let span = tracing::info_span!("update", user = request.user, kind);
         async move {
             let started = std::time::Instant::now();
-            let reply = into_reply(stack.oneshot(request).await);
+            let ui = request.ui();
+            let reply = into_reply(ui, stack.oneshot(request).await);
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "handled");
             reply
         }
@@ -131,15 +132,15 @@ pub(crate) async fn build(
 
 /// The top of the update stack: a rate-limited user gets one notice, then
 /// silence; anything else that escaped gets an apology, never a trace.
-fn into_reply(result: Result<Reply, BoxError>) -> Result<Reply, Infallible> {
+fn into_reply(ui: Ui, result: Result<Reply, BoxError>) -> Result<Reply, Infallible> {
     Ok(match result {
         Ok(reply) => reply,
         Err(err) => match err.downcast_ref::<RateLimited>() {
-            Some(limited) if limited.notify => Reply::slow_down(limited.wait),
+            Some(limited) if limited.notify => Reply::slow_down(ui, limited.wait),
             Some(_) => Reply::default(),
             None => {
                 tracing::error!(error = %err, "request failed");
-                Reply::text("Something went wrong on my side. Please try again.")
+                Reply::text(ui.say(muse_domain::text::WENT_WRONG))
             }
         },
     })
@@ -215,10 +216,13 @@ fn model_stack(
 }
 
 /// One line saying what drafts come from.
-pub(crate) fn banner(config: &Config) -> String {
+pub(crate) fn banner(config: &Config, ui: Ui) -> String {
     match &config.llm {
-        Some(llm) => format!("Drafting with {} at {}.", config.assistant.model, llm.base_url),
-        None => "Offline writer: no LLM_API_KEY is set, so drafts come from built-in templates.".to_owned(),
+        Some(llm) => ui.say_with(
+            "console-model",
+            &[("model", config.assistant.model.as_str().into()), ("url", llm.base_url.as_str().into())],
+        ),
+        None => ui.say("console-offline"),
     }
 }
 
@@ -229,8 +233,8 @@ mod tests {
     #[test]
     fn rate_limits_become_one_notice_then_silence() {
         let limited = |notify| Err(Box::new(RateLimited { wait: Duration::from_secs(3), notify }) as BoxError);
-        assert!(into_reply(limited(true)).unwrap().to_plain().contains("3 s"));
-        assert!(into_reply(limited(false)).unwrap().is_empty());
-        assert!(into_reply(Err("boom".into())).unwrap().to_plain().contains("Something went wrong"));
+        assert!(into_reply(Ui::En, limited(true)).unwrap().to_plain().contains("3 s"));
+        assert!(into_reply(Ui::En, limited(false)).unwrap().is_empty());
+        assert!(into_reply(Ui::En, Err("boom".into())).unwrap().to_plain().contains("Something went wrong"));
     }
 }

@@ -13,6 +13,7 @@ use tower::{Layer, Service};
 
 use crate::assistant::Assistant;
 use crate::command::{AdminCommand, Command};
+use crate::i18n::Ui;
 use crate::reply::{Part, Reply};
 use crate::request::{Request, UserId};
 
@@ -53,33 +54,38 @@ impl AdminLayer {
         AdminLayer { assistant, operator, fallback_models: fallback_models.into() }
     }
 
-    async fn answer(self, command: AdminCommand) -> Reply {
+    async fn answer(self, ui: Ui, command: AdminCommand) -> Reply {
         let operator = &self.operator;
+        let user_line = |id: &str, user: UserId| Reply::text(ui.say_with(id, &[("user", user.into())]));
         let reply = match &command {
             AdminCommand::Model(name) if name.is_empty() => {
-                let fallbacks =
-                    if self.fallback_models.is_empty() { "none".to_owned() } else { self.fallback_models.join(", ") };
-                Reply::text(format!("Model: {}. Fallbacks: {fallbacks}.", self.assistant.model_name()))
+                let fallbacks = if self.fallback_models.is_empty() {
+                    ui.say("model-none")
+                } else {
+                    self.fallback_models.join(", ")
+                };
+                let model = self.assistant.model_name();
+                Reply::text(ui.say_with("model-now", &[("model", model.into()), ("fallbacks", fallbacks.into())]))
             }
-            AdminCommand::Model(name) => self.switch_model(name).await,
+            AdminCommand::Model(name) => self.switch_model(ui, name).await,
             AdminCommand::Models => match operator.models().await {
-                Ok(models) => titled(format!("{} models", models.len()), models.join("\n")),
+                Ok(models) => titled(ui.say_with("models-title", &[("count", models.len().into())]), models.join("\n")),
                 Err(problem) => Reply::text(problem),
             },
-            AdminCommand::Stats => titled("Muse stats".to_owned(), operator.stats()),
-            AdminCommand::Health => titled("Muse health".to_owned(), operator.health().await),
+            AdminCommand::Stats => titled(ui.say("stats-title"), operator.stats()),
+            AdminCommand::Health => titled(ui.say("health-title"), operator.health().await),
             AdminCommand::Ban(id) => match id.trim().parse::<UserId>() {
                 Ok(user) => match operator.ban(user) {
-                    Ok(true) => Reply::text(format!("User {user} is banned.")),
-                    Ok(false) => Reply::text(format!("User {user} was already banned.")),
-                    Err(err) => Reply::text(format!("Not banned: {err}.")),
+                    Ok(true) => user_line("ban-done", user),
+                    Ok(false) => user_line("ban-already", user),
+                    Err(err) => Reply::text(ui.say_with("ban-failed", &[("problem", err.to_string().into())])),
                 },
-                Err(_) => Reply::text("Send a numeric user id, for example: /ban 123456789"),
+                Err(_) => Reply::text(ui.say("ban-usage")),
             },
             AdminCommand::Unban(id) => match id.trim().parse::<UserId>() {
-                Ok(user) if operator.unban(user) => Reply::text(format!("User {user} is unbanned.")),
-                Ok(user) => Reply::text(format!("User {user} was not banned.")),
-                Err(_) => Reply::text("Send a numeric user id, for example: /unban 123456789"),
+                Ok(user) if operator.unban(user) => user_line("unban-done", user),
+                Ok(user) => user_line("unban-not", user),
+                Err(_) => Reply::text(ui.say("unban-usage")),
             },
         };
         let changes = matches!(command, AdminCommand::Ban(_) | AdminCommand::Unban(_))
@@ -91,17 +97,18 @@ impl AdminLayer {
         reply
     }
 
-    async fn switch_model(&self, name: &str) -> Reply {
+    async fn switch_model(&self, ui: Ui, name: &str) -> Reply {
         let models = match self.operator.models().await {
             Ok(models) => models,
-            Err(problem) => return Reply::text(format!("{problem} The model is unchanged.")),
+            Err(problem) => return Reply::text(ui.say_with("model-unchanged", &[("problem", problem.into())])),
         };
         if models.iter().any(|model| model == name) {
             self.assistant.set_model_name(name);
             tracing::info!(model = name, "model switched");
-            return Reply::text(format!("Model switched to {name}. The next drafts use it."));
+            return Reply::text(ui.say_with("model-switched", &[("name", name.into())]));
         }
-        Reply::text(format!("There is no model \"{name}\"; the model is unchanged. Available: {}.", models.join(", ")))
+        let models = models.join(", ");
+        Reply::text(ui.say_with("model-unknown", &[("name", name.into()), ("models", models.into())]))
     }
 }
 
@@ -140,8 +147,8 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         match request.command() {
             Some(Command::Admin(command)) => {
-                let (layer, command) = (self.layer.clone(), command.clone());
-                async move { Ok(layer.answer(command).await) }.boxed()
+                let (layer, command, ui) = (self.layer.clone(), command.clone(), request.ui());
+                async move { Ok(layer.answer(ui, command).await) }.boxed()
             }
             _ => self.inner.call(request).boxed(),
         }

@@ -15,9 +15,10 @@ use tower::Service;
 
 use crate::command::Command;
 use crate::handlers::{self, FORGET_NO, FORGET_YES};
+use crate::i18n::Ui;
 use crate::kind::Kind;
 use crate::model::{ModelService, Role};
-use crate::offline::OfflineWriter;
+use crate::offline::{self, OfflineWriter};
 use crate::prompt;
 use crate::refine::Refine;
 use crate::reply::Reply;
@@ -137,14 +138,15 @@ impl Assistant {
 
     async fn handle(self, request: Request) -> Reply {
         let user = request.user;
+        let (mut session, loaded) = self.load(user).await;
+        let ui = handlers::ui_of(&request, &session);
         match &request.input {
-            Input::Button(data) if data.as_str() == FORGET_YES => return self.forget(user).await,
-            Input::Button(data) if data.as_str() == FORGET_NO => return Reply::text(text::FORGET_CANCELLED),
-            Input::NonText => return Reply::text(text::NOT_TEXT),
-            Input::TooLong { chars, limit } => return Reply::text(text::too_long(*chars, *limit)),
+            Input::Button(data) if data.as_str() == FORGET_YES => return self.forget(ui, user).await,
+            Input::Button(data) if data.as_str() == FORGET_NO => return Reply::text(ui.say(text::FORGET_CANCELLED)),
+            Input::NonText => return Reply::text(ui.say(text::NOT_TEXT)),
+            Input::TooLong { chars, limit } => return Reply::text(text::too_long(ui, *chars, *limit)),
             _ => {}
         }
-        let (mut session, loaded) = self.load(user).await;
         let before = session.clone();
         let reply = self.respond(&request, &mut session).await;
         if loaded
@@ -156,24 +158,25 @@ impl Assistant {
         reply
     }
 
-    async fn forget(&self, user: UserId) -> Reply {
+    async fn forget(&self, ui: Ui, user: UserId) -> Reply {
         match self.inner.sessions.delete(user).await {
-            Ok(()) => Reply::text(text::FORGET_DONE),
+            Ok(()) => Reply::text(ui.say(text::FORGET_DONE)),
             Err(err) => {
                 tracing::error!(user, error = %err, "deleting a session failed");
-                Reply::text(text::FORGET_FAILED)
+                Reply::text(ui.say(text::FORGET_FAILED))
             }
         }
     }
 
     async fn respond(&self, request: &Request, session: &mut Session) -> Reply {
+        let ui = handlers::ui_of(request, session);
         let command = match &request.input {
             Input::Command(command) => command.clone(),
             // No input layer above: this is the one parse of this update.
             Input::Text(text) => Command::parse(text),
             Input::Button(data) if data.as_str() == MORE => match session.last_draft.clone() {
                 Some((kind, text)) => Command::Draft(kind, text),
-                None => return Reply::text(text::NOTHING_TO_REDO),
+                None => return Reply::text(ui.say(text::NOTHING_TO_REDO)),
             },
             // A refine press counts only for the user's last drafting
             // request: a stale or forged one gets the expiry notice.
@@ -181,45 +184,53 @@ impl Assistant {
                 (Some((refine, id)), Some((kind, text))) if id == session.draft_id => {
                     return self.draft(request, session, kind, text, Some(refine)).await;
                 }
-                _ => return Reply::text(text::REQUEST_EXPIRED),
+                _ => return Reply::text(ui.say(text::REQUEST_EXPIRED)),
             },
-            _ => return Reply::text(text::BUTTON_EXPIRED),
+            _ => return Reply::text(ui.say(text::BUTTON_EXPIRED)),
         };
         match command {
-            Command::Start => handlers::start(session),
-            Command::Help => handlers::help(),
+            Command::Start => handlers::start(ui, session),
+            Command::Help => handlers::help(ui),
             Command::Draft(kind, text) => self.draft(request, session, kind, text, None).await,
-            Command::Persona(text) => handlers::persona(session, &text),
-            Command::Tone(text) => handlers::tone(session, &text),
+            Command::Persona(text) => handlers::persona(ui, session, &text),
+            Command::Tone(text) => handlers::tone(ui, session, &text),
             Command::Lang(text) => handlers::lang(request, session, &text),
-            Command::Fan(args) => self.fan(request.user, session, &args).await,
-            Command::Fans => self.fans(request.user, session).await,
-            Command::Voice(args) => cards::voice(session, &args),
-            Command::Reset => handlers::reset(session),
-            Command::Export => self.export(request.user, session).await,
-            Command::Forget => handlers::forget_question(),
-            Command::Chat(text) if text.is_empty() => Reply::text(text::EMPTY_CHAT),
+            Command::Fan(args) => self.fan(ui, request.user, session, &args).await,
+            Command::Fans => self.fans(ui, request.user, session).await,
+            Command::Voice(args) => cards::voice(ui, session, &args),
+            Command::Reset => handlers::reset(ui, session),
+            Command::Export => self.export(ui, request.user, session).await,
+            Command::Forget => handlers::forget_question(ui),
+            Command::Chat(text) if text.is_empty() => Reply::text(ui.say(text::EMPTY_CHAT)),
             Command::Chat(text) => self.chat(request, session, text).await,
-            Command::Unknown(name) => Reply::text(text::unknown_command(&name)),
+            Command::Unknown(name) => Reply::text(text::unknown_command(ui, &name)),
             // Answered by the layers that own them (the compliance check,
             // admin tools); reaching here means none is installed.
-            Command::Check(_) | Command::Admin(_) => Reply::text(text::NOT_AVAILABLE),
+            Command::Check(_) | Command::Admin(_) => Reply::text(ui.say(text::NOT_AVAILABLE)),
         }
     }
 
     async fn chat(&self, request: &Request, session: &mut Session, text: String) -> Reply {
+        let ui = handlers::ui_of(request, session);
         let answer = match self.ask(request, session, ask::Job::new(Kind::Chat, &text)).await {
             Ok(reply) if !reply.text.trim().is_empty() => reply.text.trim().to_owned(),
-            Ok(_) | Err(Failure::Fallback(_)) => self.inner.writer.chat(true, &session.persona),
-            Err(Failure::Offline) => self.inner.writer.chat(false, &session.persona),
-            Err(Failure::Throttled { wait, notify }) => return throttled(wait, notify),
+            Ok(_) | Err(Failure::Fallback(_)) => self.inner.writer.chat(ui, true, &session.persona),
+            Err(Failure::Offline) => self.inner.writer.chat(ui, false, &session.persona),
+            Err(Failure::Throttled { wait, notify }) => return throttled(ui, wait, notify),
         };
         self.remember(session, &text, &answer);
         Reply::text(answer)
     }
 
-    fn offline_drafts(&self, kind: Kind, session: &Session) -> Vec<String> {
-        self.inner.writer.drafts(kind, session.tone, &session.persona, self.inner.config.drafts, &mut rand::rng())
+    fn offline_drafts(&self, order: &draft::Offline, session: &Session) -> Vec<String> {
+        let brief = offline::Brief {
+            kind: order.kind,
+            tone: session.tone,
+            persona: &session.persona,
+            lang: order.lang,
+            price: order.price.as_deref(),
+        };
+        self.inner.writer.drafts(&brief, self.inner.config.drafts, &mut rand::rng())
     }
 
     fn remember(&self, session: &mut Session, asked: &str, answered: &str) {
@@ -232,8 +243,8 @@ impl Assistant {
 }
 
 /// One notice per window, then silence: nothing is stored or sent.
-fn throttled(wait: std::time::Duration, notify: bool) -> Reply {
-    if notify { Reply::slow_down(wait) } else { Reply::default() }
+fn throttled(ui: Ui, wait: std::time::Duration, notify: bool) -> Reply {
+    if notify { Reply::slow_down(ui, wait) } else { Reply::default() }
 }
 
 impl Service<Request> for Assistant {

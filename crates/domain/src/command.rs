@@ -4,6 +4,7 @@
 //! thing in both. A command is a leading `/name`, optionally addressed to a bot
 //! (`/reply@MuseBot`), followed by its argument text, kept verbatim.
 
+use crate::i18n::Ui;
 use crate::kind::Kind;
 
 /// One entry of the command menu: what Telegram shows and `/help` lists.
@@ -11,110 +12,48 @@ use crate::kind::Kind;
 pub struct MenuEntry {
     /// The command without its slash.
     pub name: &'static str,
-    /// What it does, in a few words.
-    pub description: &'static str,
-    /// One example of use, shown by `/help`.
-    pub example: &'static str,
     /// Whether everyone may use it. Commands are admin-only unless marked
     /// open here: deny by default.
     pub open: bool,
 }
 
+impl MenuEntry {
+    /// What it does, in a few words (the catalogue's `menu-<name>`).
+    pub fn description(&self, ui: Ui) -> String {
+        ui.say(&format!("menu-{}", self.name))
+    }
+
+    /// One example of use, shown by `/help` (the catalogue's `example-<name>`).
+    pub fn example(&self, ui: Ui) -> String {
+        ui.say(&format!("example-{}", self.name))
+    }
+}
+
 /// Every command a user can send, in menu order.
 pub const MENU: &[MenuEntry] = &[
-    MenuEntry {
-        name: "reply",
-        description: "3 replies to a fan's message",
-        example: "/reply hey gorgeous, what are you up to tonight?",
-        open: true,
-    },
-    MenuEntry {
-        name: "flirt",
-        description: "3 flirty openers, or on a context",
-        example: "/flirt he just renewed his subscription",
-        open: true,
-    },
-    MenuEntry {
-        name: "caption",
-        description: "3 captions for a feed post",
-        example: "/caption beach sunset set, white bikini",
-        open: true,
-    },
-    MenuEntry {
-        name: "ppv",
-        description: "3 pay-per-view pitches",
-        example: "/ppv 5-minute shower video $15",
-        open: true,
-    },
-    MenuEntry {
-        name: "mass",
-        description: "3 mass messages that feel personal",
-        example: "/mass weekend sale, 50% off the vault",
-        open: true,
-    },
-    MenuEntry {
-        name: "persona",
-        description: "show or set your persona",
-        example: "/persona name: Mia; voice: playful, teasing; emoji: some; lowercase: yes",
-        open: true,
-    },
-    MenuEntry {
-        name: "tone",
-        description: "default tone: playful, sweet, bold, classy",
-        example: "/tone sweet",
-        open: true,
-    },
-    MenuEntry { name: "lang", description: "language of drafts", example: "/lang es", open: true },
-    MenuEntry {
-        name: "fan",
-        description: "a fan's card: notes, tier, language",
-        example: "/fan alex loves hiking, bought 3 PPVs",
-        open: true,
-    },
-    MenuEntry { name: "fans", description: "your fan cards", example: "/fans", open: true },
-    MenuEntry {
-        name: "voice",
-        description: "messages you really sent, as style examples",
-        example: "/voice add omg stoppp 🙈",
-        open: true,
-    },
-    MenuEntry { name: "reset", description: "forget the conversation", example: "/reset", open: true },
-    MenuEntry { name: "help", description: "every command with an example", example: "/help", open: true },
-    MenuEntry { name: "start", description: "what Muse does", example: "/start", open: true },
-    MenuEntry {
-        name: "check",
-        description: "which words of your draft would be flagged",
-        example: "/check let's meet up later",
-        open: true,
-    },
-    MenuEntry {
-        name: "export",
-        description: "everything Muse stores about you, as a file",
-        example: "/export",
-        open: true,
-    },
-    MenuEntry {
-        name: "forget",
-        description: "delete everything Muse stores about you",
-        example: "/forget",
-        open: true,
-    },
-    MenuEntry {
-        name: "model",
-        description: "show or switch the model",
-        example: "/model llama-3.3-70b-versatile",
-        open: false,
-    },
-    MenuEntry { name: "models", description: "the models the provider offers", example: "/models", open: false },
-    MenuEntry {
-        name: "stats",
-        description: "users, requests, model calls, security counters",
-        example: "/stats",
-        open: false,
-    },
-    MenuEntry { name: "health", description: "the health report", example: "/health", open: false },
-    MenuEntry { name: "ban", description: "block a user", example: "/ban 123456789", open: false },
-    MenuEntry { name: "unban", description: "unblock a user", example: "/unban 123456789", open: false },
+    MenuEntry { name: "reply", open: true },
+    MenuEntry { name: "flirt", open: true },
+    MenuEntry { name: "caption", open: true },
+    MenuEntry { name: "ppv", open: true },
+    MenuEntry { name: "mass", open: true },
+    MenuEntry { name: "persona", open: true },
+    MenuEntry { name: "tone", open: true },
+    MenuEntry { name: "lang", open: true },
+    MenuEntry { name: "fan", open: true },
+    MenuEntry { name: "fans", open: true },
+    MenuEntry { name: "voice", open: true },
+    MenuEntry { name: "reset", open: true },
+    MenuEntry { name: "help", open: true },
+    MenuEntry { name: "start", open: true },
+    MenuEntry { name: "check", open: true },
+    MenuEntry { name: "export", open: true },
+    MenuEntry { name: "forget", open: true },
+    MenuEntry { name: "model", open: false },
+    MenuEntry { name: "models", open: false },
+    MenuEntry { name: "stats", open: false },
+    MenuEntry { name: "health", open: false },
+    MenuEntry { name: "ban", open: false },
+    MenuEntry { name: "unban", open: false },
 ];
 
 /// Whether the command `name` may be used by everyone. Unknown names are
@@ -308,10 +247,12 @@ mod tests {
 
     #[test]
     fn every_menu_entry_parses_to_a_known_command() {
-        for entry in MENU {
-            let command = Command::parse(entry.example);
-            assert!(!matches!(command, Command::Unknown(_)), "{}", entry.name);
+        for (entry, ui) in MENU.iter().flat_map(|entry| Ui::ALL.map(|ui| (entry, ui))) {
+            let command = Command::parse(&entry.example(ui));
+            assert!(!matches!(command, Command::Unknown(_)), "{} {ui:?}", entry.name);
             assert_eq!(command.name(), Some(entry.name), "the name round-trips");
+            let description = entry.description(ui);
+            assert!(!description.starts_with("menu-") && description.chars().count() <= 256, "{description}");
         }
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::command::{MENU, MenuEntry};
 use crate::fans::FanCard;
+use crate::i18n::Ui;
 use crate::persona::{Lang, Tone};
 use crate::reply::{Button, Part, Reply};
 use crate::request::{Request, UserId};
@@ -18,40 +19,40 @@ pub const FORGET_YES: &str = "forget:yes";
 pub const FORGET_NO: &str = "forget:no";
 
 /// `/start`: greeting, what Muse does, the how-to, the persona.
-pub fn start(session: &Session) -> Reply {
+pub fn start(ui: Ui, session: &Session) -> Reply {
     Reply {
         parts: vec![
-            Part::Title(text::START_TITLE.to_owned()),
-            Part::Text(text::START_ABOUT.to_owned()),
-            Part::Text(text::START_HOW.to_owned()),
-            Part::Note(text::persona_line(&session.persona.summary())),
+            Part::Title(ui.say(text::START_TITLE)),
+            Part::Text(ui.say(text::START_ABOUT)),
+            Part::Text(ui.say(text::START_HOW)),
+            Part::Note(text::persona_line(ui, &session.persona.summary())),
         ],
         buttons: Vec::new(),
     }
 }
 
 /// `/help`: every open command with an example, and the admin commands.
-pub fn help() -> Reply {
-    let line = |entry: &MenuEntry| format!("/{} — {}\n   {}", entry.name, entry.description, entry.example);
+pub fn help(ui: Ui) -> Reply {
+    let line = |entry: &MenuEntry| format!("/{} — {}\n   {}", entry.name, entry.description(ui), entry.example(ui));
     let open: Vec<String> = MENU.iter().filter(|entry| entry.open).map(line).collect();
     let admin: Vec<String> = MENU.iter().filter(|entry| !entry.open).map(|entry| format!("/{}", entry.name)).collect();
     Reply {
         parts: vec![
-            Part::Title(text::HELP_TITLE.to_owned()),
+            Part::Title(ui.say(text::HELP_TITLE)),
             Part::Text(open.join("\n")),
-            Part::Note(text::help_note(&admin.join(" "))),
+            Part::Note(text::help_note(ui, &admin.join(" "))),
         ],
         buttons: Vec::new(),
     }
 }
 
 /// `/persona`: show it, or apply `text` on top of it.
-pub fn persona(session: &mut Session, text: &str) -> Reply {
+pub fn persona(ui: Ui, session: &mut Session, text: &str) -> Reply {
     if text.is_empty() {
         return Reply {
             parts: vec![
-                Part::Text(text::persona_line(&session.persona.summary())),
-                Part::Note(text::PERSONA_HOW.to_owned()),
+                Part::Text(text::persona_line(ui, &session.persona.summary())),
+                Part::Note(ui.say(text::PERSONA_HOW)),
             ],
             buttons: Vec::new(),
         };
@@ -59,39 +60,40 @@ pub fn persona(session: &mut Session, text: &str) -> Reply {
     match session.persona.apply(text) {
         Ok(persona) => {
             session.persona = persona;
-            Reply::text(text::persona_saved(&session.persona.summary()))
+            Reply::text(text::persona_saved(ui, &session.persona.summary()))
         }
-        Err(err) => Reply::text(text::persona_refused(&err.to_string())),
+        Err(err) => Reply::text(text::persona_refused(ui, &err.say(ui))),
     }
 }
 
 /// `/tone`: show it, or set it.
-pub fn tone(session: &mut Session, text: &str) -> Reply {
+pub fn tone(ui: Ui, session: &mut Session, text: &str) -> Reply {
     let options = Tone::ALL.map(|tone| tone.to_string()).join(", ");
     if text.is_empty() {
-        return Reply::text(text::tone_now(&session.tone.to_string(), &options));
+        return Reply::text(text::tone_now(ui, &session.tone.to_string(), &options));
     }
     match text.parse::<Tone>() {
         Ok(tone) => {
             session.tone = tone;
-            Reply::text(text::tone_set(&tone.to_string()))
+            Reply::text(text::tone_set(ui, &tone.to_string()))
         }
-        Err(()) => Reply::text(text::tone_unknown(&options)),
+        Err(()) => Reply::text(text::tone_unknown(ui, &options)),
     }
 }
 
-/// `/lang`: show the language of drafts, or set it.
+/// `/lang`: show the language of drafts, or set it (and with it the
+/// interface language, when Muse speaks it). The reply is in the new language.
 pub fn lang(request: &Request, session: &mut Session, text: &str) -> Reply {
     if text.is_empty() {
-        return Reply::text(text::lang_now(lang_of(request, session).as_str()));
+        return Reply::text(text::lang_now(ui_of(request, session), lang_of(request, session).as_str()));
     }
     match text.parse::<Lang>() {
         Ok(lang) => {
-            let reply = text::lang_set(lang.as_str());
             session.lang = Some(lang);
-            Reply::text(reply)
+            let lang = lang_of(request, session);
+            Reply::text(text::lang_set(ui_of(request, session), lang.as_str()))
         }
-        Err(()) => Reply::text(text::LANG_INVALID),
+        Err(()) => Reply::text(ui_of(request, session).say(text::LANG_INVALID)),
     }
 }
 
@@ -104,15 +106,21 @@ pub fn lang_of(request: &Request, session: &Session) -> Lang {
         .unwrap_or_else(Lang::english)
 }
 
+/// The user's interface language: the one chosen with `/lang` if Muse
+/// speaks it, else their client's, else English.
+pub fn ui_of(request: &Request, session: &Session) -> Ui {
+    Ui::pick([session.lang.as_ref().map(Lang::as_str), request.user_lang.as_deref()])
+}
+
 /// `/reset`: forget the conversation; persona and settings stay.
-pub fn reset(session: &mut Session) -> Reply {
+pub fn reset(ui: Ui, session: &mut Session) -> Reply {
     session.history.clear();
     session.last_draft = None;
-    Reply::text(text::RESET_DONE)
+    Reply::text(ui.say(text::RESET_DONE))
 }
 
 /// `/export`: everything stored about the user, as a JSON file.
-pub fn export(user: UserId, session: &Session, fans: &[FanCard]) -> Reply {
+pub fn export(ui: Ui, user: UserId, session: &Session, fans: &[FanCard]) -> Reply {
     #[derive(Serialize)]
     struct Export<'a> {
         user_id: UserId,
@@ -122,25 +130,25 @@ pub fn export(user: UserId, session: &Session, fans: &[FanCard]) -> Reply {
     match serde_json::to_vec_pretty(&Export { user_id: user, session, fans }) {
         Ok(content) => Reply {
             parts: vec![
-                Part::Text(text::EXPORT_HERE.to_owned()),
+                Part::Text(ui.say(text::EXPORT_HERE)),
                 Part::File { name: "muse-export.json".to_owned(), content },
             ],
             buttons: Vec::new(),
         },
         Err(err) => {
             tracing::error!(user, error = %err, "exporting a session failed");
-            Reply::text(text::EXPORT_FAILED)
+            Reply::text(ui.say(text::EXPORT_FAILED))
         }
     }
 }
 
 /// `/forget`: the question, with a button to confirm and one to cancel.
-pub fn forget_question() -> Reply {
+pub fn forget_question(ui: Ui) -> Reply {
     Reply {
-        parts: vec![Part::Text(text::FORGET_ASK.to_owned())],
+        parts: vec![Part::Text(ui.say(text::FORGET_ASK))],
         buttons: vec![vec![
-            Button::callback(text::FORGET_YES_LABEL, FORGET_YES),
-            Button::callback(text::FORGET_NO_LABEL, FORGET_NO),
+            Button::callback(ui.say(text::FORGET_YES_LABEL), FORGET_YES),
+            Button::callback(ui.say(text::FORGET_NO_LABEL), FORGET_NO),
         ]],
     }
 }

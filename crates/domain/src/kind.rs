@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::i18n::Ui;
+
 /// The kinds of text Muse writes. Every drafting kind yields numbered drafts;
 /// [`Kind::Chat`] is a free conversation about the creator's work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -42,32 +44,9 @@ impl Kind {
         !matches!(self, Kind::Flirt)
     }
 
-    /// The title line for `count` drafts: "3 replies", "1 reply".
-    pub fn title(self, count: usize) -> String {
-        let noun = if count == 1 { self.singular() } else { self.plural() };
-        format!("{count} {noun}")
-    }
-
-    fn singular(self) -> &'static str {
-        match self {
-            Kind::Reply => "reply",
-            Kind::Flirt => "flirty message",
-            Kind::Caption => "caption",
-            Kind::Ppv => "PPV pitch",
-            Kind::Mass => "mass message",
-            Kind::Chat => "message",
-        }
-    }
-
-    fn plural(self) -> &'static str {
-        match self {
-            Kind::Reply => "replies",
-            Kind::Flirt => "flirty messages",
-            Kind::Caption => "captions",
-            Kind::Ppv => "PPV pitches",
-            Kind::Mass => "mass messages",
-            Kind::Chat => "messages",
-        }
+    /// The title line for `count` drafts: "3 replies", "1 reply", "3 ответа".
+    pub fn title(self, ui: Ui, count: usize) -> String {
+        ui.say_with(&format!("title-{}", self.command()), &[("count", count.into())])
     }
 }
 

@@ -24,7 +24,8 @@
 //! - [`fans`]: fan cards and the creator's voice examples, their commands and limits.
 //! - [`session`]: [`Session`], what is kept per user, and the [`Sessions`] store the assistant is handed.
 //! - [`handlers`]: the settings commands (`/start`, `/persona`, `/tone`, `/lang`, `/export`, ...).
-//! - [`text`]: every sentence the assistant says, in one place.
+//! - [`i18n`]: [`Ui`], the interface languages and the message catalogue (`locales/*.ftl`).
+//! - [`text`]: the catalogue's message ids, and the messages with arguments, in one place.
 //! - [`settings`]: [`Settings`](settings::Settings), the layered settings each crate reads its own table from.
 //! - [`assistant`]: the [`Assistant`] service: drafts and conversation.
 //! - [`admin`]: [`AdminLayer`], the admin commands over an [`Operator`].
@@ -51,6 +52,7 @@ pub mod drafts;
 pub mod fans;
 pub mod handlers;
 pub mod history;
+pub mod i18n;
 pub mod kind;
 pub mod model;
 pub mod offline;
@@ -69,6 +71,7 @@ pub use assistant::{Assistant, AssistantConfig, MORE};
 pub use command::{AdminCommand, Command, MENU, MenuEntry, is_open};
 pub use handlers::{FORGET_NO, FORGET_YES};
 pub use history::{History, HistoryLimits};
+pub use i18n::Ui;
 pub use kind::Kind;
 pub use model::{ChatMessage, ModelRefusal, ModelReply, ModelRequest, ModelService, Role, Usage};
 pub use persona::{EmojiUse, Lang, Persona, Tone};

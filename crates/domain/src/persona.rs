@@ -70,6 +70,18 @@ pub enum PersonaError {
     Field(String),
 }
 
+impl PersonaError {
+    /// What went wrong, in the user's language.
+    pub fn say(&self, ui: crate::Ui) -> String {
+        match self {
+            PersonaError::Value { field, expected } => {
+                ui.say_with("persona-bad-value", &[("field", (*field).into()), ("expected", (*expected).into())])
+            }
+            PersonaError::Field(field) => ui.say_with("persona-bad-field", &[("field", field.as_str().into())]),
+        }
+    }
+}
+
 impl Persona {
     /// Applies `/persona` text on top of this persona.
     ///

@@ -6,6 +6,8 @@
 //! user's last drafting request (stale) or that does not parse (forged)
 //! gets the expiry notice, never another request's drafts.
 
+use crate::i18n::Ui;
+
 /// One way to rewrite drafts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refine {
@@ -41,15 +43,8 @@ impl Refine {
     }
 
     /// What the button says, and what the reply says it did.
-    pub fn label(self) -> &'static str {
-        match self {
-            Refine::Shorter => "✂️ shorter",
-            Refine::Bolder => "🔥 bolder",
-            Refine::Softer => "🌸 softer",
-            Refine::Emoji => "😍 more emoji",
-            Refine::Tip => "💸 ask for a tip/PPV",
-            Refine::FanLanguage => "🌐 in the fan's language",
-        }
+    pub fn label(self, ui: Ui) -> String {
+        ui.say(&format!("refine-{}", self.as_str()))
     }
 
     /// The instruction the model receives.

@@ -90,8 +90,8 @@ impl Reply {
     }
 
     /// The one notice a rate-limited user gets, with the seconds to wait.
-    pub fn slow_down(wait: std::time::Duration) -> Reply {
-        Reply::text(crate::text::slow_down(wait))
+    pub fn slow_down(ui: crate::Ui, wait: std::time::Duration) -> Reply {
+        Reply::text(crate::text::slow_down(ui, wait))
     }
 
     /// Whether there is nothing to send (a rate-limited message after the notice).

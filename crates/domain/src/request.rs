@@ -1,6 +1,7 @@
 //! What reaches Muse: one update from one user.
 
 use crate::command::Command;
+use crate::i18n::Ui;
 use crate::preview::Preview;
 
 /// A user, by their numeric id (Telegram's, or 0 in the terminal).
@@ -54,6 +55,12 @@ impl Request {
     /// The same request, showing the model's text so far in `preview`.
     pub fn with_preview(self, preview: Preview) -> Request {
         Request { preview: Some(preview), ..self }
+    }
+
+    /// The interface language from the client's language alone (layers
+    /// that answer before the session is read); the assistant also heeds `/lang`.
+    pub fn ui(&self) -> Ui {
+        Ui::pick([self.user_lang.as_deref()])
     }
 
     /// The parsed command, once the input layer has parsed the text.

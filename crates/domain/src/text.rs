@@ -1,268 +1,277 @@
-//! Every sentence the assistant says to a user, in one place, so that a
-//! message catalogue can take them over without touching the handlers.
+//! Every sentence Muse says to a user, by its id in the message catalogue
+//! ([`crate::i18n`]): constants for plain messages (`ui.say(text::NOT_TEXT)`),
+//! functions for messages with arguments. The sentences themselves live in
+//! `crates/domain/locales/<lang>.ftl`.
 
 use std::time::Duration;
 
+use crate::i18n::Ui;
+
 /// Non-text messages.
-pub const NOT_TEXT: &str = "I work with text — send me the fan's message.";
+pub const NOT_TEXT: &str = "not-text";
 /// A button whose request is gone.
-pub const BUTTON_EXPIRED: &str = "That button has expired. Send /help to see what I can do.";
+pub const BUTTON_EXPIRED: &str = "button-expired";
 /// A refine button from an older reply, or one that is not Muse's.
-pub const REQUEST_EXPIRED: &str =
-    "That request has expired: refine works on your latest drafts. Send a new /reply to start again.";
+pub const REQUEST_EXPIRED: &str = "request-expired";
 /// `/reset`.
-pub const RESET_DONE: &str = "Done: I've forgotten our conversation. Your persona and settings stay.";
+pub const RESET_DONE: &str = "reset-done";
 /// `/forget`: the question before anything is deleted.
-pub const FORGET_ASK: &str = "This deletes your persona, settings and conversation for good. Are you sure?";
+pub const FORGET_ASK: &str = "forget-ask";
 /// `/forget`: the confirming button.
-pub const FORGET_YES_LABEL: &str = "Yes, delete everything";
+pub const FORGET_YES_LABEL: &str = "forget-yes-label";
 /// `/forget`: the cancelling button.
-pub const FORGET_NO_LABEL: &str = "No, keep it";
+pub const FORGET_NO_LABEL: &str = "forget-no-label";
 /// `/forget`, cancelled.
-pub const FORGET_CANCELLED: &str = "Nothing was deleted.";
+pub const FORGET_CANCELLED: &str = "forget-cancelled";
 /// `/forget`, done.
-pub const FORGET_DONE: &str = "Done: everything Muse stored about you is deleted.";
+pub const FORGET_DONE: &str = "forget-done";
 /// `/forget` when the store failed.
-pub const FORGET_FAILED: &str =
-    "I couldn't delete your data just now. Nothing is lost; please try /forget again in a minute.";
+pub const FORGET_FAILED: &str = "forget-failed";
 /// An empty conversation turn.
-pub const EMPTY_CHAT: &str = "Send me some text, or /help to see what I can do.";
+pub const EMPTY_CHAT: &str = "empty-chat";
 /// A command whose layer is not installed.
-pub const NOT_AVAILABLE: &str = "That command is not available here.";
+pub const NOT_AVAILABLE: &str = "not-available";
 /// "3 more" with nothing to redo.
-pub const NOTHING_TO_REDO: &str = "There is nothing to redo yet. Try /reply with a fan's message.";
+pub const NOTHING_TO_REDO: &str = "nothing-to-redo";
 /// The live draft shown while the model starts writing.
-pub const WRITING: &str = "✍️ writing…";
+pub const WRITING: &str = "writing";
 /// The "3 more" button.
-pub const MORE_LABEL: &str = "🔄 3 more";
+pub const MORE_LABEL: &str = "more-label";
 /// `/export`'s message beside the file.
-pub const EXPORT_HERE: &str = "Here is everything Muse stores about you.";
+pub const EXPORT_HERE: &str = "export-here";
 /// `/export` when building the file failed.
-pub const EXPORT_FAILED: &str = "I couldn't build your export just now; please try again.";
+pub const EXPORT_FAILED: &str = "export-failed";
 /// `/lang` with something that is not a code.
-pub const LANG_INVALID: &str = "That doesn't look like a language code. Try /lang en, /lang ru or /lang pt-BR.";
+pub const LANG_INVALID: &str = "lang-invalid";
+/// Anything that failed in a way no layer answered.
+pub const WENT_WRONG: &str = "went-wrong";
 /// `/start`'s title.
-pub const START_TITLE: &str = "Hi, I'm Muse ✨";
+pub const START_TITLE: &str = "start-title";
 /// `/start`: what Muse does.
-pub const START_ABOUT: &str = "I write short, on-voice drafts for your fans: replies, flirty openers, captions, PPV pitches and mass messages. \
-You read each draft and send it yourself.";
+pub const START_ABOUT: &str = "start-about";
 /// `/start`: the three-line how-to.
-pub const START_HOW: &str = "1. Set your voice: /persona name: Mia; voice: playful, teasing\n\
-2. Paste a fan's message after /reply to get 3 replies\n\
-3. Tap a draft to copy it, edit if you like, and send";
+pub const START_HOW: &str = "start-how";
 /// `/persona` alone: how to set it.
-pub const PERSONA_HOW: &str = "Set it with /persona name: Mia; voice: playful, teasing; emoji: some; lowercase: no; boundaries: no face; facts: loves yoga";
+pub const PERSONA_HOW: &str = "persona-how";
 /// `/help`'s title.
-pub const HELP_TITLE: &str = "What I can do";
+pub const HELP_TITLE: &str = "help-title";
 
 /// Why drafts came from the offline writer, or from a backup model.
 pub mod note {
     /// The model's answer held no drafts.
-    pub const NO_DRAFTS: &str = "The model's answer had no drafts in it, so these come from the offline writer.";
+    pub const NO_DRAFTS: &str = "note-no-drafts";
     /// The model stack failed.
-    pub const UNAVAILABLE: &str = "The model is unavailable right now, so these come from the offline writer.";
+    pub const UNAVAILABLE: &str = "note-unavailable";
     /// No model slot freed within the queue wait.
-    pub const QUEUED: &str =
-        "Every model slot stayed busy for as long as you'd want to wait, so these come from the offline writer.";
+    pub const QUEUED: &str = "note-queued";
     /// The global model quota is used up.
-    pub const BUSY: &str = "Muse is at its model quota right now, so these come from the offline writer.";
+    pub const BUSY: &str = "note-busy";
     /// Every answer broke the rules.
-    pub const UNSAFE: &str =
-        "The model's drafts broke the platform's rules, so these safe ones come from the offline writer.";
+    pub const UNSAFE: &str = "note-unsafe";
     /// A fallback model answered.
-    pub const FALLBACK: &str = "The main model is unavailable, so a backup model wrote these.";
+    pub const FALLBACK: &str = "note-fallback";
 }
 
 /// The one notice a rate-limited user gets.
-pub fn slow_down(wait: Duration) -> String {
-    let seconds = wait.as_secs_f64().ceil().max(1.0);
-    format!("You're sending messages faster than I can write. Try again in {seconds:.0} s.")
+pub fn slow_down(ui: Ui, wait: Duration) -> String {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    ui.say_with("slow-down", &[("seconds", seconds.into())])
 }
 
 /// Text over the length limit.
-pub fn too_long(chars: usize, limit: usize) -> String {
-    format!("That's {chars} characters; the limit is {limit}.")
+pub fn too_long(ui: Ui, chars: usize, limit: usize) -> String {
+    ui.say_with("too-long", &[("chars", chars.into()), ("limit", limit.into())])
 }
 
 /// An unknown command.
-pub fn unknown_command(name: &str) -> String {
-    format!("I don't know /{name}. Send /help to see what I can do.")
+pub fn unknown_command(ui: Ui, name: &str) -> String {
+    ui.say_with("unknown-command", &[("name", name.into())])
 }
 
 /// A drafting command without its text.
-pub fn needs_text(example: &str) -> String {
-    format!("Add the text after the command, for example:\n{example}")
+pub fn needs_text(ui: Ui, example: &str) -> String {
+    ui.say_with("needs-text", &[("example", example.into())])
 }
 
 /// The persona line of `/start` and `/persona`.
-pub fn persona_line(summary: &str) -> String {
-    format!("Persona: {summary}")
+pub fn persona_line(ui: Ui, summary: &str) -> String {
+    ui.say_with("persona-line", &[("summary", summary.into())])
 }
 
 /// A persona saved.
-pub fn persona_saved(summary: &str) -> String {
-    format!("Persona saved: {summary}")
+pub fn persona_saved(ui: Ui, summary: &str) -> String {
+    ui.say_with("persona-saved", &[("summary", summary.into())])
 }
 
 /// A persona refused.
-pub fn persona_refused(problem: &str) -> String {
-    format!("I couldn't save that persona: {problem}. Nothing changed.")
+pub fn persona_refused(ui: Ui, problem: &str) -> String {
+    ui.say_with("persona-refused", &[("problem", problem.into())])
 }
 
 /// A request waiting for a model slot: one notice, with an estimate.
-pub fn queue_notice(wait: Duration) -> String {
-    format!("⏳ Busy right now: you're in line for the model, about {} s. Your drafts follow.", wait.as_secs().max(1))
+pub fn queue_notice(ui: Ui, wait: Duration) -> String {
+    ui.say_with("queue-notice", &[("seconds", wait.as_secs().max(1).into())])
 }
 
 /// The note under refined drafts.
-pub fn refined(label: &str) -> String {
-    format!("Rewritten: {label}.")
+pub fn refined(ui: Ui, label: &str) -> String {
+    ui.say_with("refined", &[("label", label.into())])
 }
 
 /// A draft's copy button.
-pub fn copy_label(number: usize) -> String {
-    format!("📋 {number}")
+pub fn copy_label(ui: Ui, number: usize) -> String {
+    ui.say_with("copy-label", &[("number", number.into())])
 }
 
 /// `/tone` alone.
-pub fn tone_now(tone: &str, options: &str) -> String {
-    format!("Tone: {tone}. Change it with /tone followed by one of: {options}.")
+pub fn tone_now(ui: Ui, tone: &str, options: &str) -> String {
+    ui.say_with("tone-now", &[("tone", tone.into()), ("options", options.into())])
 }
 
 /// A tone set.
-pub fn tone_set(tone: &str) -> String {
-    format!("Tone set to {tone}.")
+pub fn tone_set(ui: Ui, tone: &str) -> String {
+    ui.say_with("tone-set", &[("tone", tone.into())])
 }
 
 /// An unknown tone.
-pub fn tone_unknown(options: &str) -> String {
-    format!("I don't know that tone. Choose one of: {options}.")
+pub fn tone_unknown(ui: Ui, options: &str) -> String {
+    ui.say_with("tone-unknown", &[("options", options.into())])
 }
 
 /// `/lang` alone.
-pub fn lang_now(lang: &str) -> String {
-    format!("Drafts are written in \"{lang}\". Change it with /lang and a code, such as /lang es or /lang pt-BR.")
+pub fn lang_now(ui: Ui, lang: &str) -> String {
+    ui.say_with("lang-now", &[("lang", lang.into())])
 }
 
 /// A language set.
-pub fn lang_set(lang: &str) -> String {
-    format!("Drafts will be written in \"{lang}\".")
+pub fn lang_set(ui: Ui, lang: &str) -> String {
+    ui.say_with("lang-set", &[("lang", lang.into())])
 }
 
 /// `/help`'s closing note.
-pub fn help_note(admin_commands: &str) -> String {
-    format!("Plain messages are a conversation with me about your work. For admins: {admin_commands}.")
+pub fn help_note(ui: Ui, admin_commands: &str) -> String {
+    ui.say_with("help-note", &[("commands", admin_commands.into())])
 }
 
 /// `/fan`, `/fans` and `/reply @name`.
 pub mod fans {
+    use crate::i18n::Ui;
+
     /// `/fan` alone.
-    pub const USAGE: &str = "Fan cards remember who you write to:\n\
-/fan alex loves hiking, bought 3 PPVs — add a note (creates the card)\n\
-/fan alex — show the card\n\
-/fan alex tier whale — new, regular or whale\n\
-/fan alex lang es — the language he writes in\n\
-/fan pricing new $5-10; whale $40+ — PPV price ranges by tier\n\
-/fan alex forget — delete the card\n\
-/fans — list them\n\
-/reply @alex hey what's up — drafts that know him";
+    pub const USAGE: &str = "fans-usage";
     /// A name that is not one.
-    pub const BAD_NAME: &str = "A fan's name is one word of up to 32 Latin or 16 Cyrillic letters, digits, _ . or -, such as /fan alex or /fan @big_mike.";
+    pub const BAD_NAME: &str = "fans-bad-name";
     /// A tier that is not one.
-    pub const BAD_TIER: &str = "The tier is new, regular or whale, such as /fan alex tier whale.";
+    pub const BAD_TIER: &str = "fans-bad-tier";
     /// `/fan pricing` with something that is not ranges.
-    pub const BAD_PRICING: &str =
-        "Set a range per tier, such as /fan pricing new $5-10; regular $15-25; whale $40+ (or /fan pricing clear).";
+    pub const BAD_PRICING: &str = "fans-bad-pricing";
     /// `/fan pricing` with none set.
-    pub const NO_PRICING: &str = "No price ranges yet: PPV pitches keep the price you give, or name none. Set them with /fan pricing new $5-10; regular $15-25; whale $40+";
+    pub const NO_PRICING: &str = "fans-no-pricing";
     /// Price ranges removed.
-    pub const PRICING_CLEARED: &str = "Price ranges removed: PPV pitches keep the price you give, or name none.";
+    pub const PRICING_CLEARED: &str = "fans-pricing-cleared";
+    /// `/fans` with none.
+    pub const NONE: &str = "fans-none";
+    /// `/reply @alex` with no message.
+    pub const NEEDS_MESSAGE: &str = "fans-needs-message";
+    /// A card could not be read or written.
+    pub const STORE_FAILED: &str = "fans-store-failed";
 
     /// Price ranges shown or set.
-    pub fn pricing(summary: &str) -> String {
-        format!("PPV price ranges by tier (used in /ppv @name for a fan with that tier):\n{summary}")
+    pub fn pricing(ui: Ui, summary: &str) -> String {
+        ui.say_with("fans-pricing", &[("summary", summary.into())])
     }
 
-    /// `/fans` with none.
-    pub const NONE: &str = "No fan cards yet. Add one with /fan alex loves hiking.";
-    /// `/reply @alex` with no message.
-    pub const NEEDS_MESSAGE: &str = "Paste his message after the name, such as /reply @alex hey what's up?";
-    /// A card could not be read or written.
-    pub const STORE_FAILED: &str = "I couldn't reach your fan cards just now; nothing was changed. Please try again.";
-
     /// A note added.
-    pub fn noted(name: &str, notes: usize) -> String {
-        format!("Noted on {name}'s card ({notes} note{s}).", s = if notes == 1 { "" } else { "s" })
+    pub fn noted(ui: Ui, name: &str, notes: usize) -> String {
+        ui.say_with("fans-noted", &[("name", name.into()), ("notes", notes.into())])
     }
 
     /// The card limit reached.
-    pub fn full(limit: usize) -> String {
-        format!("You have {limit} fan cards, the most Muse keeps. Delete one with /fan <name> forget first.")
+    pub fn full(ui: Ui, limit: usize) -> String {
+        ui.say_with("fans-full", &[("limit", limit.into())])
     }
 
     /// No card for `name`.
-    pub fn unknown(name: &str) -> String {
-        format!("There is no card for {name}. Create it with /fan {name} and a note.")
+    pub fn unknown(ui: Ui, name: &str) -> String {
+        ui.say_with("fans-unknown", &[("name", name.into())])
     }
 
     /// A card deleted.
-    pub fn forgotten(name: &str) -> String {
-        format!("Deleted {name}'s card and everything on it.")
+    pub fn forgotten(ui: Ui, name: &str) -> String {
+        ui.say_with("fans-forgotten", &[("name", name.into())])
     }
 
     /// A tier set.
-    pub fn tier_set(name: &str, tier: &str) -> String {
-        format!("{name} is now a {tier} fan.")
+    pub fn tier_set(ui: Ui, name: &str, tier: &str) -> String {
+        ui.say_with("fans-tier-set", &[("name", name.into()), ("tier", tier.into())])
     }
 
     /// A language set.
-    pub fn lang_set(name: &str, lang: &str) -> String {
-        format!("{name} writes in \"{lang}\"; drafts for him will be too.")
+    pub fn lang_set(ui: Ui, name: &str, lang: &str) -> String {
+        ui.say_with("fans-lang-set", &[("name", name.into()), ("lang", lang.into())])
     }
 
     /// `/fans`' title.
-    pub fn list_title(count: usize) -> String {
-        format!("{count} fan card{s}", s = if count == 1 { "" } else { "s" })
+    pub fn list_title(ui: Ui, count: usize) -> String {
+        ui.say_with("fans-list-title", &[("count", count.into())])
+    }
+
+    /// A card's lines: its tier, language, his last message, exchanges kept.
+    pub fn card_tier(ui: Ui, tier: &str) -> String {
+        ui.say_with("card-tier", &[("tier", tier.into())])
+    }
+
+    /// A card's language line.
+    pub fn card_lang(ui: Ui, lang: &str) -> String {
+        ui.say_with("card-lang", &[("lang", lang.into())])
+    }
+
+    /// A card's last message from the fan.
+    pub fn card_last(ui: Ui, text: &str) -> String {
+        ui.say_with("card-last", &[("text", text.into())])
+    }
+
+    /// How many exchanges a card remembers.
+    pub fn card_exchanges(ui: Ui, count: usize) -> String {
+        ui.say_with("card-exchanges", &[("count", count.into())])
     }
 }
 
 /// `/voice`.
 pub mod voice {
+    use crate::i18n::Ui;
+
     /// How to use it.
-    pub const USAGE: &str = "Teach me your voice with messages you really sent:\n\
-/voice add omg stoppp 🙈 you're too much — add one (up to 20)\n\
-/voice — list them\n\
-/voice remove 2 — remove one\n\
-/voice clear — remove all";
+    pub const USAGE: &str = "voice-usage";
     /// `/voice remove` without a number.
-    pub const BAD_NUMBER: &str = "Say which one by its number, such as /voice remove 2 (see /voice).";
+    pub const BAD_NUMBER: &str = "voice-bad-number";
     /// No examples.
-    pub const NONE: &str = "No voice examples yet. Add a message you really sent: /voice add omg stoppp 🙈";
+    pub const NONE: &str = "voice-none";
     /// All removed.
-    pub const CLEARED: &str = "Removed every voice example.";
+    pub const CLEARED: &str = "voice-cleared";
 
     /// One added.
-    pub fn added(count: usize, limit: usize) -> String {
-        format!("Added: {count} of {limit} voice examples. Drafts will follow your spelling, emoji and length.")
+    pub fn added(ui: Ui, count: usize, limit: usize) -> String {
+        ui.say_with("voice-added", &[("count", count.into()), ("limit", limit.into())])
     }
 
     /// The limit reached.
-    pub fn full(limit: usize) -> String {
-        format!("You have {limit} voice examples, the most Muse keeps. Remove one with /voice remove N first.")
+    pub fn full(ui: Ui, limit: usize) -> String {
+        ui.say_with("voice-full", &[("limit", limit.into())])
     }
 
     /// An example longer than the limit.
-    pub fn too_long(chars: usize, limit: usize) -> String {
-        format!("That example is {chars} characters; a voice example can be up to {limit}.")
+    pub fn too_long(ui: Ui, chars: usize, limit: usize) -> String {
+        ui.say_with("voice-too-long", &[("chars", chars.into()), ("limit", limit.into())])
     }
 
     /// Removed.
-    pub fn removed(n: usize) -> String {
-        format!("Removed example {n}.")
+    pub fn removed(ui: Ui, n: usize) -> String {
+        ui.say_with("voice-removed", &[("n", n.into())])
     }
 
     /// No such number.
-    pub fn no_such(n: usize, count: usize) -> String {
-        format!("There is no example {n}; you have {count}.")
+    pub fn no_such(ui: Ui, n: usize, count: usize) -> String {
+        ui.say_with("voice-no-such", &[("n", n.into()), ("count", count.into())])
     }
 }

@@ -179,15 +179,12 @@ where
                     command = request.command().and_then(Command::name).unwrap_or_default(),
                     "admin command refused"
                 );
-                Reply::text("Admins only.")
+                Reply::text(request.ui().say("admins-only"))
             }
             Access::NotAllowed => {
                 counters.not_allowed();
                 if self.layer.first_refusal(request.user) {
-                    Reply::text(format!(
-                        "Sorry, Muse is private here. Your Telegram id is {}: send it to the owner if you should have access.",
-                        request.user
-                    ))
+                    Reply::text(request.ui().say_with("not-allowed", &[("user", request.user.into())]))
                 } else {
                     Reply::default()
                 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::future::{BoxFuture, FutureExt};
-use muse_domain::{Command, Part, Reply, Request};
+use muse_domain::{Command, Part, Reply, Request, Ui};
 use tower::{Layer, Service};
 
 use crate::guard::Guard;
@@ -55,43 +55,51 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         match request.command() {
-            Some(Command::Check(text)) => std::future::ready(Ok(check_reply(&self.guard, text))).boxed(),
+            Some(Command::Check(text)) => std::future::ready(Ok(check_reply(request.ui(), &self.guard, text))).boxed(),
             _ => self.inner.call(request).boxed(),
         }
     }
 }
 
 /// The reply to `/check <text>`.
-pub fn check_reply(guard: &Guard, text: &str) -> Reply {
+pub fn check_reply(ui: Ui, guard: &Guard, text: &str) -> Reply {
     if text.trim().is_empty() {
-        return Reply::text("Send the draft after the command, for example: /check let's meet up later");
+        return Reply::text(ui.say("check-usage"));
     }
     let findings = guard.scan(text);
     if findings.is_empty() {
-        return Reply::text("Nothing in this draft would be flagged. ✅");
+        return Reply::text(ui.say("check-clean"));
     }
     let lines: Vec<String> = findings
         .iter()
         .map(|finding| {
             let start = text[..finding.span.start].chars().count() + 1;
             let end = start + finding.matched.chars().count() - 1;
-            let severity = match finding.tier {
-                Tier::Block => "forbidden",
-                Tier::Flag => "flagged by filters",
-            };
+            let severity = ui.say(match finding.tier {
+                Tier::Block => "check-forbidden",
+                Tier::Flag => "check-flagged",
+            });
             let what = guard.describe(&finding.category).unwrap_or(&finding.category);
-            format!(
-                "• \"{}\" (characters {start}–{end}): {} — {what}, {severity} [{}]",
-                finding.matched, finding.term, finding.category
+            ui.say_with(
+                "check-line",
+                &[
+                    ("matched", finding.matched.as_str().into()),
+                    ("start", start.into()),
+                    ("end", end.into()),
+                    ("term", finding.term.as_str().into()),
+                    ("what", what.into()),
+                    ("severity", severity.into()),
+                    ("category", finding.category.as_str().into()),
+                ],
             )
         })
         .collect();
     let count = findings.len();
     Reply {
         parts: vec![
-            Part::Title(format!("{count} {} would be flagged", if count == 1 { "thing" } else { "things" })),
+            Part::Title(ui.say_with("check-title", &[("count", count.into())])),
             Part::Text(lines.join("\n")),
-            Part::Note("Rewrite with other words: the platform forbids code words and misspellings, too.".to_owned()),
+            Part::Note(ui.say("check-advice")),
         ],
         buttons: Vec::new(),
     }
@@ -103,7 +111,7 @@ mod tests {
 
     #[test]
     fn says_what_and_where() {
-        let reply = check_reply(&Guard::builtin(), "so, wanna m.e.e.t and dr1nk?").to_plain();
+        let reply = check_reply(Ui::En, &Guard::builtin(), "so, wanna m.e.e.t and dr1nk?").to_plain();
         assert!(reply.contains("\"m.e.e.t\" (characters 11–17): meet"), "{reply}");
         assert!(reply.contains("\"dr1nk\""), "{reply}");
         assert!(reply.starts_with("2 things would be flagged"), "{reply}");
@@ -133,7 +141,8 @@ mod tests {
     #[test]
     fn no_false_alarms_on_ordinary_words() {
         let reply =
-            check_reply(&Guard::builtin(), "something for my therapist, assistant and class in Scunthorpe").to_plain();
+            check_reply(Ui::En, &Guard::builtin(), "something for my therapist, assistant and class in Scunthorpe")
+                .to_plain();
         assert!(reply.contains("Nothing in this draft would be flagged"), "{reply}");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use muse_domain::settings::{SettingError, Settings, Table};
-use muse_domain::{Input, MENU, Part, Press, Reply, Request};
+use muse_domain::{Input, MENU, Part, Press, Reply, Request, Ui};
 use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
@@ -120,11 +120,7 @@ pub async fn run(
     let bot: Tg = bot.throttle(Limits::default());
     let me = bot.get_me().await.map_err(TelegramError::Start)?;
     tracing::info!(username = %me.username(), "connected to Telegram");
-    let commands: Vec<BotCommand> =
-        MENU.iter().filter(|entry| entry.open).map(|entry| BotCommand::new(entry.name, entry.description)).collect();
-    if let Err(err) = bot.set_my_commands(commands).await {
-        tracing::warn!(error = %err, "could not set the command menu");
-    }
+    set_menus(&bot).await;
 
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
@@ -150,6 +146,25 @@ pub async fn run(
     let errors = Arc::new(PollErrors(status));
     dispatcher.try_dispatch_with_listener(listener, errors).await.map_err(TelegramError::Start)?;
     Ok(())
+}
+
+/// The command menu in each interface language: English as the default,
+/// and one per language for clients set to it.
+async fn set_menus(bot: &Tg) {
+    for ui in Ui::ALL {
+        let commands: Vec<BotCommand> = MENU
+            .iter()
+            .filter(|entry| entry.open)
+            .map(|entry| BotCommand::new(entry.name, entry.description(ui)))
+            .collect();
+        let mut request = bot.set_my_commands(commands);
+        if ui != Ui::En {
+            request = request.language_code(ui.code());
+        }
+        if let Err(err) = request.await {
+            tracing::warn!(error = %err, lang = ui.code(), "could not set the command menu");
+        }
+    }
 }
 
 /// How long a user's request will wait for a model slot, if it is waiting
@@ -223,15 +238,16 @@ async fn answer(
     waits: Waits,
     live: Option<Arc<LiveDrafts>>,
 ) {
+    let ui = request.ui();
     let (typing, drafting) = match live {
         Some(live) => {
-            let (preview, drafting) = live.start(chat, muse_domain::text::WRITING);
+            let (preview, drafting) = live.start(chat, ui.say(muse_domain::text::WRITING));
             request = request.with_preview(preview);
             (None, Some(drafting))
         }
         None => (Some(tokio::spawn(typing(bot.clone(), chat))), None),
     };
-    let notice = waits.0.map(|estimate| tokio::spawn(queue_notice(bot.clone(), chat, request.user, estimate)));
+    let notice = waits.0.map(|estimate| tokio::spawn(queue_notice(bot.clone(), chat, ui, request.user, estimate)));
     let reply = service.oneshot(request).await;
     if let Some(typing) = typing {
         typing.abort();
@@ -250,10 +266,10 @@ async fn answer(
 const NOTICE_AFTER: Duration = Duration::from_secs(3);
 
 /// One short notice, with an estimate, for a request waiting for a model slot.
-async fn queue_notice(bot: Tg, chat: ChatId, user: u64, estimate: WaitEstimate) {
+async fn queue_notice(bot: Tg, chat: ChatId, ui: Ui, user: u64, estimate: WaitEstimate) {
     tokio::time::sleep(NOTICE_AFTER).await;
     if let Some(wait) = estimate(user)
-        && let Err(err) = bot.send_message(chat, muse_domain::text::queue_notice(wait)).await
+        && let Err(err) = bot.send_message(chat, muse_domain::text::queue_notice(ui, wait)).await
     {
         tracing::debug!(error = %err, "the queue notice failed");
     }

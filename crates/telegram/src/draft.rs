@@ -74,7 +74,7 @@ impl LiveDrafts {
     /// Starts previewing one reply in `chat`: the [`Preview`] to put on the
     /// request, and the [`Drafting`] to [finish](Drafting::finish) before
     /// the final message is sent.
-    pub(crate) fn start(self: &Arc<LiveDrafts>, chat: ChatId, placeholder: &'static str) -> (Preview, Drafting) {
+    pub(crate) fn start(self: &Arc<LiveDrafts>, chat: ChatId, placeholder: String) -> (Preview, Drafting) {
         let (texts, frames) = watch::channel(None::<String>);
         let preview = Preview::new(move |text| {
             texts.send_replace(Some(text.to_owned()));
@@ -88,7 +88,7 @@ impl LiveDrafts {
         self: Arc<LiveDrafts>,
         chat: ChatId,
         mut frames: watch::Receiver<Option<String>>,
-        placeholder: &'static str,
+        placeholder: String,
         done: CancellationToken,
     ) {
         let draft_id = self.draft_id();
@@ -106,7 +106,7 @@ impl LiveDrafts {
                 metrics::counter!("muse_live_drafts_total", "outcome" => "skipped").increment(1);
                 continue;
             }
-            let text = if text.is_empty() { placeholder.to_owned() } else { clip(&text) };
+            let text = if text.is_empty() { placeholder.clone() } else { clip(&text) };
             let request = JsonRequest::new(self.bot.clone(), SendMessageDraft { chat_id: chat.0, draft_id, text });
             match request.send().await {
                 Ok(_) => metrics::counter!("muse_live_drafts_total", "outcome" => "sent").increment(1),

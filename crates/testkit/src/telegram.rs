@@ -81,6 +81,8 @@ struct Recorded {
     next_message_id: i64,
     calls: Vec<Call>,
     faults: VecDeque<PlannedFault>,
+    /// Users whose client is not in English: their `language_code`.
+    langs: std::collections::HashMap<u64, String>,
 }
 
 #[derive(Default)]
@@ -95,7 +97,14 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// `user` as a `User` object, with their client's language.
+    fn fan(&self, user: u64) -> Value {
+        let lang = self.lock().langs.get(&user).cloned().unwrap_or_else(|| "en".to_owned());
+        json!({ "id": user, "is_bot": false, "first_name": "Tester", "language_code": lang })
+    }
+
     fn inject_text(&self, user: u64, text: &str) -> i64 {
+        let from = self.fan(user);
         let entities = match text.split_whitespace().next() {
             Some(word) if word.starts_with('/') => {
                 json!([{ "type": "bot_command", "offset": 0, "length": word.encode_utf16().count() }])
@@ -105,7 +114,7 @@ impl Shared {
         self.inject(|message_id| {
             json!({ "message": {
                 "message_id": message_id, "date": now(), "chat": private_chat(user),
-                "from": fan(user), "text": text, "entities": entities,
+                "from": from, "text": text, "entities": entities,
             }})
         })
     }
@@ -154,6 +163,11 @@ impl FakeTelegram {
         format!("http://{}", self.server.addr)
     }
 
+    /// Makes `user`'s client report `code` as its `language_code` (default `en`).
+    pub fn set_language(&self, user: u64, code: &str) {
+        self.shared.lock().langs.insert(user, code.to_owned());
+    }
+
     /// Queues a text message (or command) from a private chat with `user`.
     /// Returns its update id.
     pub fn inject_text(&self, user: u64, text: &str) -> i64 {
@@ -162,9 +176,10 @@ impl FakeTelegram {
 
     /// Queues a photo with no caption from `user`: something that is not text.
     pub fn inject_photo(&self, user: u64) -> i64 {
+        let from = self.shared.fan(user);
         self.shared.inject(|message_id| {
             json!({ "message": {
-                "message_id": message_id, "date": now(), "chat": private_chat(user), "from": fan(user),
+                "message_id": message_id, "date": now(), "chat": private_chat(user), "from": from,
                 "photo": [{ "file_id": "photo-1", "file_unique_id": "u-photo-1", "width": 90, "height": 90 }],
             }})
         })
@@ -173,9 +188,10 @@ impl FakeTelegram {
     /// Queues a press on an inline button with `data`, under the bot's
     /// message `message_id`.
     pub fn inject_callback(&self, user: u64, data: &str, message_id: i64) -> i64 {
+        let from = self.shared.fan(user);
         self.shared.inject(|update_id| {
             json!({ "callback_query": {
-                "id": format!("cb-{update_id}"), "from": fan(user), "chat_instance": format!("ci-{user}"), "data": data,
+                "id": format!("cb-{update_id}"), "from": from, "chat_instance": format!("ci-{user}"), "data": data,
                 "message": {
                     "message_id": message_id, "date": now(), "chat": private_chat(user), "from": bot_user(), "text": "drafts",
                 },
@@ -247,10 +263,6 @@ impl FakeTelegram {
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-fn fan(user: u64) -> Value {
-    json!({ "id": user, "is_bot": false, "first_name": "Tester", "language_code": "en" })
 }
 
 fn private_chat(id: u64) -> Value {

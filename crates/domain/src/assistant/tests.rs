@@ -43,8 +43,9 @@ async fn drafts_come_from_the_model() {
     let reply = send(&assistant, "/reply hey you").await;
     assert_eq!(reply.drafts().collect::<Vec<_>>(), ["one", "two", "three"]);
     assert_eq!(reply.parts[0], Part::Title("3 replies".into()));
-    assert_eq!(Kind::Reply.title(1), "1 reply");
-    assert_eq!(Kind::Ppv.title(2), "2 PPV pitches");
+    assert_eq!(Kind::Reply.title(Ui::En, 1), "1 reply");
+    assert_eq!(Kind::Reply.title(Ui::Ru, 3), "3 ответа");
+    assert_eq!(Kind::Ppv.title(Ui::En, 2), "2 PPV pitches");
     let request = &journal.lock().unwrap()[0];
     assert_eq!(request.messages.last().unwrap(), &crate::ChatMessage::new(Role::User, "hey you"));
 }
@@ -126,7 +127,7 @@ async fn commands_answer_as_the_spec_says() {
     assert!(send(&assistant, "/start").await.to_plain().contains("Persona:"));
     let help = send(&assistant, "/help").await.to_plain();
     for entry in MENU.iter().filter(|entry| entry.open) {
-        assert!(help.contains(entry.example), "{}", entry.name);
+        assert!(help.contains(&entry.example(Ui::En)), "{}", entry.name);
     }
     assert!(help.contains("/ban"));
     assert!(send(&assistant, "/wat").await.to_plain().contains("/help"));
@@ -251,7 +252,7 @@ async fn a_fan_card_reaches_the_prompt_as_fenced_data_and_keeps_the_exchanges() 
     assert!(system(0).contains("loves hiking, bought 3 PPVs") && system(0).contains("<<<CARD-"), "{}", system(0));
     assert!(system(1).contains("\"fan\":\"hey what's up\""), "the second request carries the first exchange");
     let card = send(&assistant, "/fan alex").await.to_plain();
-    assert!(card.contains("loves hiking") && card.contains("2 exchange(s)"), "{card}");
+    assert!(card.contains("loves hiking") && card.contains("2 exchanges remembered"), "{card}");
     assert!(send(&assistant, "/fans").await.to_plain().contains("alex · loves hiking"));
     let export = send(&assistant, "/export").await;
     let Some(Part::File { content, .. }) = export.parts.iter().find(|p| matches!(p, Part::File { .. })) else {

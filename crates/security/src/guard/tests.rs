@@ -108,17 +108,19 @@ fn flagged_innocent_words_are_flag_tier() {
 
 #[test]
 fn every_offline_template_passes_the_guard() {
-    use muse_domain::offline::OfflineWriter;
-    use muse_domain::{Kind, Persona, Tone};
+    use muse_domain::offline::{Brief, OfflineWriter};
+    use muse_domain::{Kind, Persona, Tone, Ui};
     let mut rng = rand::rng();
-    for kind in Kind::DRAFTING {
-        for tone in Tone::ALL {
-            for draft in OfflineWriter.drafts(kind, tone, &Persona::default(), 100, &mut rng) {
-                assert_eq!(guard().scan(&draft), vec![], "{kind} {tone}: {draft}");
-            }
+    let persona = Persona { name: "Mia".into(), ..Persona::default() };
+    for (kind, tone, lang) in
+        Kind::DRAFTING.iter().flat_map(|k| Tone::ALL.iter().flat_map(move |t| Ui::ALL.map(|l| (*k, *t, l))))
+    {
+        let brief = Brief { kind, tone, persona: &persona, lang, price: Some("$15") };
+        for draft in OfflineWriter.drafts(&brief, 100, &mut rng) {
+            assert_eq!(guard().scan(&draft), vec![], "{kind} {tone}: {draft}");
         }
     }
-    for configured in [true, false] {
-        assert_eq!(guard().scan_blocking(&OfflineWriter.chat(configured, &Persona::default())), vec![]);
+    for (configured, ui) in [true, false].into_iter().flat_map(|c| Ui::ALL.map(|ui| (c, ui))) {
+        assert_eq!(guard().scan_blocking(&OfflineWriter.chat(ui, configured, &Persona::default())), vec![]);
     }
 }
