@@ -283,18 +283,20 @@ async fn flush(inner: &Arc<Inner>) -> Result<(), StoreError> {
     let root = inner.root.clone();
     let work = batch.clone();
     let result = blocking(move || {
-        let mut dirs = HashSet::new();
+        let mut writes = Vec::with_capacity(work.len());
+        let mut removed = HashSet::new();
         for (key, document) in &work {
             let path = disk::path_of(&root, key);
             match document {
-                Some(document) => disk::write(&path, document)?,
-                None => disk::remove(&path)?,
-            }
-            if let Some(dir) = path.parent() {
-                dirs.insert(dir.to_path_buf());
+                Some(document) => writes.push((path, &**document)),
+                None => {
+                    disk::remove(&path)?;
+                    removed.extend(path.parent().map(Path::to_path_buf));
+                }
             }
         }
-        for dir in dirs.iter().filter(|d| d.exists()) {
+        disk::write_batch(&root, &writes)?;
+        for dir in removed.iter().filter(|d| d.exists()) {
             disk::sync_dir(dir)?;
         }
         Ok(work.len())
