@@ -9,7 +9,6 @@
 //! its text. While a completion streams, only partial text that passes the
 //! same check is previewed.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -90,12 +89,33 @@ pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
         return true;
     }
     let instructions = system.split(PERSONA_MARKER).next().unwrap_or_default();
-    let words = |text: &str| -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
-    };
-    let source = words(instructions);
-    let runs: HashSet<&[String]> = source.windows(LEAK_RUN).collect();
-    words(answer).windows(LEAK_RUN).any(|run| runs.contains(run))
+    let (source, said) = (word_hashes(instructions), word_hashes(answer));
+    if source.len() < LEAK_RUN || said.len() < LEAK_RUN {
+        return false;
+    }
+    // Runs compared by a 64-bit hash of their words: no string is copied
+    // or lowercased into memory (this check runs on every model answer).
+    let mut runs: Vec<u64> = source.windows(LEAK_RUN).map(run_hash).collect();
+    runs.sort_unstable();
+    said.windows(LEAK_RUN).any(|run| runs.binary_search(&run_hash(run)).is_ok())
+}
+
+/// Each word of `text` (a run of letters and digits), lowercased, as an
+/// FNV-1a hash.
+fn word_hashes(text: &str) -> Vec<u64> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            word.chars().flat_map(char::to_lowercase).fold(0xcbf2_9ce4_8422_2325_u64, |hash, c| {
+                (hash ^ u64::from(u32::from(c))).wrapping_mul(0x0100_0000_01b3)
+            })
+        })
+        .collect()
+}
+
+/// One hash for a run of word hashes, order included.
+fn run_hash(words: &[u64]) -> u64 {
+    words.iter().fold(0, |hash, word| (hash.rotate_left(17) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 /// Partial text is shown at most this often: each showing costs a guard
