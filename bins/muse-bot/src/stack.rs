@@ -9,7 +9,7 @@ use std::time::Duration;
 use metrics_exporter_prometheus::PrometheusHandle;
 use muse_domain::{AdminLayer, Assistant, ModelRefusal, ModelRequest, ModelService, Reply, Request, Ui, UserId};
 use muse_health::{Gauge, MetricsRender, Runner, Stats};
-use muse_llm::LlmClient;
+use muse_llm::{LlmClient, ProviderBusy};
 use muse_resilience::{
     Breaker, FairQueue, FairQueueConfig, FairQueueLayer, KeyedLimitLayer, Notices, QueueFull, QueueTimeout, RateLimited,
 };
@@ -75,7 +75,11 @@ pub(crate) async fn build(
     let refused = general.clone();
     limited.insert(0, Gauge::new("updates per user", move || refused.refused()));
     let policy = Arc::new(AccessPolicy::new(config.security.admins.clone(), config.security.allowed.clone()));
-    let waits = queue.clone().map(|queue| Arc::new(move |user: UserId| queue.estimate(&user)) as WaitEstimate);
+    // A request waits for a model slot, or, holding one, for the provider's budget.
+    let pacing = llm.as_ref().map(LlmClient::pacing);
+    let waits = queue.clone().map(|queue| {
+        Arc::new(move |user: UserId| queue.estimate(&user).or_else(|| pacing.as_ref()?.estimate())) as WaitEstimate
+    });
     let shared = Arc::new(Shared {
         store,
         assistant: assistant.clone(),
@@ -211,6 +215,9 @@ fn model_stack(
         // No answer reaches anyone unchecked: compliance and leaks, regenerated
         // at most twice, then the offline writer (fail closed).
         .layer(OutputGuardLayer::new(guard.clone(), security.clone(), REGENERATIONS))
+        // The provider's budget used up for longer than 10 s (each attempt
+        // waits for it in the provider stack): Muse is at its quota.
+        .map_err(|err: BoxError| if err.is::<ProviderBusy>() { Box::new(ModelRefusal::Busy) as BoxError } else { err })
         .service(provider.service);
     (ModelService::new(stack), provider.breakers, limited, slots_queue)
 }

@@ -17,7 +17,8 @@ use muse_domain::{ModelReply, ModelRequest, Role, Usage};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::LlmError;
-use crate::http::StatusService;
+use crate::http::{Pacer, StatusService};
+use crate::pacing::PacingLayer;
 
 /// Groq's OpenAI-compatible endpoint.
 pub const GROQ_BASE_URL: &str = "https://api.groq.com/openai/v1";
@@ -92,6 +93,7 @@ pub struct LlmClient {
     client: Client<OpenAIConfig>,
     stream: bool,
     stream_idle: Duration,
+    pacer: Arc<Pacer>,
 }
 
 impl LlmClient {
@@ -107,8 +109,15 @@ impl LlmClient {
         let openai = OpenAIConfig::new()
             .with_api_base(config.base_url.trim_end_matches('/'))
             .with_api_key(config.api_key.expose_secret());
-        let client = Client::with_config(openai).with_http_service(StatusService::new(http, Arc::default()));
-        Ok(LlmClient { client, stream: config.stream, stream_idle: config.stream_idle })
+        let pacer = Arc::new(Pacer::default());
+        let client = Client::with_config(openai).with_http_service(StatusService::new(http, pacer.clone()));
+        Ok(LlmClient { client, stream: config.stream, stream_idle: config.stream_idle, pacer })
+    }
+
+    /// The layer that paces calls to the provider's announced budget, fed by
+    /// this client's answers; it belongs above the provider stack.
+    pub fn pacing(&self) -> PacingLayer {
+        PacingLayer::new(self.pacer.clone())
     }
 
     /// One completion, fetched whole.

@@ -30,11 +30,13 @@
 pub mod client;
 pub mod error;
 mod http;
+pub mod pacing;
 pub mod policy;
 pub mod provider;
 
 pub use client::{Chunk, DEFAULT_MODEL, GROQ_BASE_URL, LlmClient, LlmConfig, SETTINGS};
 pub use error::LlmError;
+pub use pacing::{PacingLayer, ProviderBusy};
 pub use provider::{Provider, ProviderConfig, provider};
 
 #[cfg(test)]

@@ -100,6 +100,7 @@ pub fn provider(
     config: &ProviderConfig,
     on_call: impl Fn() + Clone + Send + Sync + 'static,
 ) -> Provider {
+    let pacing = client.pacing();
     // One bulkhead for the provider, shared by every model: at most
     // `max_concurrency` calls in flight; beyond that, shed at once.
     let bulkhead = ServiceBuilder::new()
@@ -145,6 +146,10 @@ pub fn provider(
             // Retry outside the breaker: a rejected call is never retried,
             // and each attempt is judged by the breaker on its own.
             .layer(RetryLayer::new(RetryPolicy::new(config.retry.clone(), budget.clone(), policy::retry_decision)))
+            // Every attempt, a retry too, waits for the provider's announced
+            // budget; the wait is neither an attempt the breaker judges nor
+            // one the attempt timeout counts.
+            .layer(pacing.clone())
             // The breaker sees every attempt, timeouts included.
             .layer(BreakerLayer::new(breaker, policy::breaker_outcome))
             // Each attempt has its own timeout, inside the breaker so a
