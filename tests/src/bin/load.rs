@@ -4,8 +4,14 @@
 //!
 //! ```sh
 //! cargo build --release -p muse-bot -p muse-tests
-//! target/release/muse-load target/release/muse-bot 2000 1 [slots, default 10000] [model latency ms, default 0]
+//! target/release/muse-load target/release/muse-bot 2000 1 [slots, default 10000] [model latency ms, default 0] \
+//!     [provider budget, requests a minute] [queue wait s]
 //! ```
+//!
+//! With a provider budget the fake model allows that many requests a
+//! minute, replenished every second (600 a minute: 10 each second), and
+//! announces it in `x-ratelimit-*` headers; the run then reports the 429s
+//! the fake sent, and which users waited past 3 s without the queue notice.
 
 use std::time::{Duration, Instant};
 
@@ -42,9 +48,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // model at once; fewer make requests wait in the fair queue.
     let concurrency = args.next().unwrap_or_else(|| "10000".to_owned());
     let latency: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let provider_budget: Option<u32> = args.next().and_then(|v| v.parse().ok());
+    // Without a budget every chat waits its turn: long enough for the whole run.
+    let queue_wait = args.next().unwrap_or_else(|| if provider_budget.is_some() { "10" } else { "3600" }.to_owned());
     let telegram = FakeTelegram::spawn().await?;
     let model = FakeOpenAi::spawn().await?;
     model.latency(Duration::from_millis(latency), Duration::ZERO);
+    if let Some(per_minute) = provider_budget {
+        model.budget(per_minute.div_ceil(60), Duration::from_secs(1));
+    }
     model.rule(Rule::always(
         "1. hey you, I was just thinking about you\n2. miss me already?\n3. guess what I'm wearing",
     ));
@@ -64,8 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("AI_RATE_LIMIT_PER_MINUTE", "100000"),
             ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "100000"),
             ("LLM_MAX_CONCURRENCY", concurrency.as_str()),
-            // Every chat waits its turn: long enough for the whole run.
-            ("LLM_QUEUE_WAIT_SECS", "3600"),
+            ("LLM_QUEUE_WAIT_SECS", queue_wait.as_str()),
             ("LLM_QUEUE_MAX", "1000000"),
             ("LLM_DEADLINE_SECS", "3600"),
         ])
@@ -86,7 +97,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let replies = users * per_user;
     let budget = Duration::from_secs(60 + replies / 10);
-    telegram.wait_calls(mark, "sendMessage", replies as usize, budget).await?;
+    // Queue notices are messages too: wait for a reply per message.
+    let deadline = Instant::now() + budget;
+    let notice = |text: &str| text.starts_with('⏳');
+    loop {
+        telegram.wait_calls(mark, "sendMessage", replies as usize, budget).await?;
+        let answered = telegram.sent_texts(mark).iter().filter(|t| !notice(t)).count();
+        if answered >= replies as usize || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (wall, cpu) = (started.elapsed(), cpu_seconds(pid) - cpu_before);
     println!(
         "{users} chats x {per_user} message(s): {replies} replies in {wall:.1?} ({:.0} replies/s)",
@@ -109,8 +130,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "model requests seen by the fake: {}; replies from the offline writer: {offline}",
         model.chat_requests().len()
     );
-    let last = telegram.calls_since(mark, "sendMessage").last().map(|c| c.at.duration_since(started));
+    let sent = telegram.calls_since(mark, "sendMessage");
+    let last = sent.last().map(|c| c.at.duration_since(started));
     println!("last reply {:.1?} after the first message", last.unwrap_or_default());
+    if provider_budget.is_some() {
+        // Per chat: when its drafts came, and whether a notice came first.
+        let mut late = 0;
+        let mut unnoticed = 0;
+        for user in 1..=users {
+            let mine: Vec<_> = sent.iter().filter(|c| c.params["chat_id"] == user).collect();
+            let noticed = mine.iter().any(|c| c.str("text").is_some_and(|t| t.starts_with('⏳')));
+            let reply = mine.iter().find(|c| !c.str("text").is_some_and(|t| t.starts_with('⏳')));
+            if reply.is_some_and(|reply| reply.at.duration_since(started) > Duration::from_secs(3)) {
+                late += 1;
+                unnoticed += usize::from(!noticed);
+            }
+        }
+        println!(
+            "provider budget: {} answers of 429 from the fake; {late} users answered after 3 s, {unnoticed} of them without the queue notice",
+            model.over_budget()
+        );
+    }
     child.start_kill()?;
     Ok(())
 }
