@@ -199,6 +199,14 @@ fn model_stack(
         // Muse over the provider quota: the assistant drafts offline.
         .map_err(|err: BoxError| if err.is::<RateLimited>() { Box::new(ModelRefusal::Busy) as BoxError } else { err })
         .layer(global_limit)
+        // Past the limits the request will be drafted: a live draft shows a
+        // placeholder from here on, while it waits for a slot too.
+        .map_request(|request: ModelRequest| {
+            if let Some(preview) = &request.preview {
+                preview.show("");
+            }
+            request
+        })
         // The user waits at most this long, regenerations, retries and fallbacks included.
         .layer(TimeoutLayer::new(r.deadline))
         // No free model slot within the queue wait: the assistant drafts offline.

@@ -2,10 +2,11 @@
 //!
 //! An adapter that can show partial text (Telegram's `sendMessageDraft`)
 //! puts a [`Preview`] on the [`Request`](crate::Request). The assistant
-//! passes it to the model stack with an empty text first (the chat shows a
-//! placeholder), the output guard wraps it so only text that passes the
-//! compliance check at that point is shown, and the LLM client feeds it the
-//! completion as it streams in. The preview is never the reply: the final
+//! passes it to the model stack, which shows an empty text once the
+//! request is past the rate limits (the chat shows a placeholder; a
+//! throttled user sees none), the output guard wraps it so only text that
+//! passes the compliance check at that point is shown, and the LLM client
+//! feeds it the completion as it streams in. The preview is never the reply: the final
 //! message is sent as usual.
 
 use std::fmt;

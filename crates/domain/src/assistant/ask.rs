@@ -68,9 +68,6 @@ impl Assistant {
             user: request.user,
             preview: request.preview.clone(),
         };
-        if let Some(preview) = &request.preview {
-            preview.show(""); // the chat shows that a draft is on its way
-        }
         let user = request.user;
         model.oneshot(model_request).await.map_err(|err| match err.downcast_ref::<ModelRefusal>() {
             Some(ModelRefusal::UserLimited { wait, notify }) => Failure::Throttled { wait: *wait, notify: *notify },
