@@ -51,7 +51,15 @@ pub fn muse_bot() -> &'static Path {
 /// A `muse-bot` command with a clean environment and an empty working
 /// directory, so no developer `.env` or variable leaks in.
 pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(muse_bot());
+    let mut command = command_of(muse_bot(), dir, args, env);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+}
+
+/// `binary` (a release build, for the benchmarks) started as [`command`]
+/// starts it, with its output going to this process's.
+pub fn command_of(binary: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(binary);
     command
         .args(args)
         .current_dir(dir)
@@ -60,8 +68,6 @@ pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .env("NO_COLOR", "1")
         .envs(env.iter().copied())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .kill_on_drop(true);
     command
 }

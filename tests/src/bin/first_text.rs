@@ -38,20 +38,16 @@ async fn measure(
     }
     let data = tempfile::tempdir()?;
     let (url, base) = (telegram.url(), model.base_url());
-    let mut child = tokio::process::Command::new(bot)
-        .current_dir(data.path())
-        .env_clear()
-        .envs([
-            ("TELEGRAM_BOT_TOKEN", "1:first-text"),
-            ("TELEGRAM_API_URL", url.as_str()),
-            ("LLM_BASE_URL", base.as_str()),
-            ("LLM_API_KEY", "k"),
-            ("LLM_STREAM", if stream { "true" } else { "false" }),
-            ("HEALTH_ADDR", ""),
-            ("RUST_LOG", "warn"),
-        ])
-        .kill_on_drop(true)
-        .spawn()?;
+    let env = [
+        ("TELEGRAM_BOT_TOKEN", "1:first-text"),
+        ("TELEGRAM_API_URL", url.as_str()),
+        ("LLM_BASE_URL", base.as_str()),
+        ("LLM_API_KEY", "k"),
+        ("LLM_STREAM", if stream { "true" } else { "false" }),
+        ("HEALTH_ADDR", ""),
+        ("RUST_LOG", "warn"),
+    ];
+    let mut child = muse_tests::command_of(bot, data.path(), &[], &env).spawn()?;
     telegram.wait_calls(0, "getUpdates", 1, Duration::from_secs(30)).await?;
     let mut timings = Vec::new();
     for user in 1..=requests {

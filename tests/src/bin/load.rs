@@ -62,26 +62,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     let data = tempfile::tempdir()?;
     let (url, base) = (telegram.url(), model.base_url());
-    let mut child = tokio::process::Command::new(bot)
-        .current_dir(data.path())
-        .env_clear()
-        .envs([
-            ("TELEGRAM_BOT_TOKEN", "1:load"),
-            ("TELEGRAM_API_URL", url.as_str()),
-            ("LLM_BASE_URL", base.as_str()),
-            ("LLM_API_KEY", "k"),
-            ("HEALTH_ADDR", ""),
-            ("RUST_LOG", "warn"),
-            ("RATE_LIMIT_PER_MINUTE", "100000"),
-            ("AI_RATE_LIMIT_PER_MINUTE", "100000"),
-            ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "100000"),
-            ("LLM_MAX_CONCURRENCY", concurrency.as_str()),
-            ("LLM_QUEUE_WAIT_SECS", queue_wait.as_str()),
-            ("LLM_QUEUE_MAX", "1000000"),
-            ("LLM_DEADLINE_SECS", "3600"),
-        ])
-        .kill_on_drop(true)
-        .spawn()?;
+    let env = [
+        ("TELEGRAM_BOT_TOKEN", "1:load"),
+        ("TELEGRAM_API_URL", url.as_str()),
+        ("LLM_BASE_URL", base.as_str()),
+        ("LLM_API_KEY", "k"),
+        ("HEALTH_ADDR", ""),
+        ("RUST_LOG", "warn"),
+        ("RATE_LIMIT_PER_MINUTE", "100000"),
+        ("AI_RATE_LIMIT_PER_MINUTE", "100000"),
+        ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "100000"),
+        ("LLM_MAX_CONCURRENCY", concurrency.as_str()),
+        ("LLM_QUEUE_WAIT_SECS", queue_wait.as_str()),
+        ("LLM_QUEUE_MAX", "1000000"),
+        ("LLM_DEADLINE_SECS", "3600"),
+    ];
+    let mut child = muse_tests::command_of(&bot, data.path(), &[], &env).spawn()?;
     let pid = child.id().ok_or("no pid")?;
     telegram.wait_calls(0, "getUpdates", 1, Duration::from_secs(30)).await?;
     // The idle cost (long polling, timers) over 10 s, to separate it out.
