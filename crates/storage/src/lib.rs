@@ -10,6 +10,8 @@
 //! - [`file`] holds [`FileStore`]: atomic per-document files in sharded
 //!   directories, write-behind with coalescing or durable writes, a byte-bounded
 //!   cache, a directory lock, checksums, quarantine of corrupt files.
+//! - [`redis`] holds [`RedisStore`]: documents in Redis, shared by several
+//!   instances, with leases, once-only claims and a shared rate limit.
 //! - [`conformance`] holds the checks every backend passes.
 //!
 //! # Example
@@ -31,8 +33,10 @@ pub mod conformance;
 mod envelope;
 pub mod file;
 pub mod memory;
+pub mod redis;
 pub mod store;
 
 pub use file::{FileStore, FileStoreConfig, Migration, StoreError, StoreHealth};
 pub use memory::MemoryStore;
+pub use redis::{RedisConfig, RedisHealth, RedisStore, RedisStoreError};
 pub use store::{Document, Store, valid_key};

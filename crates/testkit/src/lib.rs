@@ -9,6 +9,7 @@
 //!
 //! - [`telegram`]: [`FakeTelegram`], the Bot API: long polling, sends, faults.
 //! - [`openai`]: [`FakeOpenAi`], chat completions (JSON and SSE), models, faults, a journal.
+//! - [`redis`]: [`RedisServer`], a real `redis-server` on a free port.
 //!
 //! # Example
 //!
@@ -28,10 +29,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub mod openai;
+pub mod redis;
 pub mod telegram;
 
 pub use openai::Fault as ModelFault;
 pub use openai::{FakeOpenAi, JournalEntry, Rule};
+pub use redis::RedisServer;
 pub use telegram::Fault as TelegramFault;
 pub use telegram::{Call, FakeTelegram};
 

@@ -1,0 +1,388 @@
+//! [`RedisStore`]: documents in Redis, shared by every Muse instance that
+//! points at the same server, and the coordination several instances need:
+//! leases ([`RedisStore::try_lease`]), once-only claims
+//! ([`RedisStore::claim`]) and a shared GCRA rate limit
+//! ([`RedisStore::take`]).
+//!
+//! Each document is one Redis string holding the same checksummed envelope
+//! as a file of the [`FileStore`](crate::FileStore), so a value torn or
+//! changed by hand is refused, never mistaken for a session. A write is one
+//! `SET`: atomic per document. Durability is the server's: with AOF and
+//! `appendfsync everysec`, at most the last second of writes is lost when
+//! the Redis host fails; [`Store::flush`] has nothing to add.
+//!
+//! The connection reconnects by itself; while Redis is unreachable every
+//! call fails fast (within [`RedisConfig::timeout`]) with
+//! [`RedisStoreError::Unavailable`], and [`RedisStore::health`] says since
+//! when.
+
+mod scripts;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use ::redis::AsyncCommands as _;
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::envelope;
+use crate::store::{Document, Store, valid_key};
+
+/// Where the Redis server is and how long to wait for it.
+#[derive(Clone)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host[:port][/db]` or `rediss://…`.
+    pub url: String,
+    /// Prepended to every key, so several bots can share one server.
+    pub prefix: String,
+    /// The longest one command (or one connection attempt) may take.
+    pub timeout: Duration,
+}
+
+impl RedisConfig {
+    /// The server at `url`, keys under `muse:`, a 2 s timeout.
+    pub fn new(url: impl Into<String>) -> RedisConfig {
+        RedisConfig { url: url.into(), prefix: "muse:".to_owned(), timeout: Duration::from_secs(2) }
+    }
+}
+
+impl std::fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: only where it points is shown.
+        f.debug_struct("RedisConfig")
+            .field("server", &redacted(&self.url))
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// `url` without its user and password, for logs and errors.
+pub fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://{host}")
+        }
+        None => "(not a URL)".to_owned(),
+    }
+}
+
+/// Why a Redis operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RedisStoreError {
+    /// `STORE_URL` is not a Redis URL.
+    #[error("not a Redis URL (redis://host:port or rediss://…): {0}")]
+    BadUrl(String),
+    /// A key with characters keys must not have.
+    #[error("invalid key {0:?}: use 1-100 characters of A-Z a-z 0-9 _ -")]
+    InvalidKey(String),
+    /// The server could not be reached, or did not answer in time.
+    #[error("Redis is unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value is not a Muse document (torn, or changed by hand).
+    #[error("the document {key} in Redis is corrupt: {problem}")]
+    Corrupt {
+        /// The key.
+        key: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl From<::redis::RedisError> for RedisStoreError {
+    fn from(err: ::redis::RedisError) -> RedisStoreError {
+        // The error text names the command and the server's reply, never
+        // the URL's password.
+        RedisStoreError::Unavailable(err.to_string())
+    }
+}
+
+/// What the health check and `/readyz` read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedisHealth {
+    /// Where the server is (no password).
+    pub server: String,
+    /// Whether the last command succeeded (true before any).
+    pub last_ok: bool,
+    /// The last failure and when it happened.
+    pub last_error: Option<(SystemTime, String)>,
+    /// Commands that failed since start.
+    pub errors: u64,
+}
+
+#[derive(Debug, Default)]
+struct Status {
+    last_ok: std::sync::atomic::AtomicBool,
+    last_error: Mutex<Option<(SystemTime, String)>>,
+    errors: AtomicU64,
+}
+
+/// Documents and coordination in one Redis server. Clones share the
+/// connection. See the [module docs](self).
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+    server: Arc<str>,
+    status: Arc<Status>,
+    /// Makes this process's lease tokens unique among instances.
+    instance: Arc<str>,
+    tokens: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore").field("server", &self.server).field("prefix", &self.prefix).finish()
+    }
+}
+
+impl RedisStore {
+    /// A store on the server of `config`. The connection is made on first
+    /// use and remade whenever it breaks, so this succeeds while Redis is
+    /// down (see [`RedisStore::ping`] to find out). Fails only on a URL
+    /// that is not a Redis URL. Must be called inside a tokio runtime.
+    pub fn open(config: &RedisConfig) -> Result<RedisStore, RedisStoreError> {
+        let server = redacted(&config.url);
+        let client = ::redis::Client::open(config.url.as_str()).map_err(|_| RedisStoreError::BadUrl(server.clone()))?;
+        let manager = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(config.timeout))
+            .set_response_timeout(Some(config.timeout))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(500));
+        let connection = ConnectionManager::new_lazy_with_config(client, manager)?;
+        let started = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        let status = Status { last_ok: true.into(), ..Status::default() };
+        Ok(RedisStore {
+            connection,
+            prefix: config.prefix.clone().into(),
+            server: server.into(),
+            status: Arc::new(status),
+            instance: format!("{}-{}", std::process::id(), started.as_nanos()).into(),
+            tokens: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Where the server is (no password).
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// This process's name among the instances: unique per start.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// How long a `PING` takes, or why it failed.
+    pub async fn ping(&self) -> Result<Duration, RedisStoreError> {
+        let started = std::time::Instant::now();
+        let _: String = self.run(::redis::cmd("PING")).await?;
+        Ok(started.elapsed())
+    }
+
+    /// The state of the connection for health checks.
+    pub fn health(&self) -> RedisHealth {
+        RedisHealth {
+            server: self.server.to_string(),
+            last_ok: self.status.last_ok.load(Ordering::Relaxed),
+            last_error: self.status.last_error.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+            errors: self.status.errors.load(Ordering::Relaxed),
+        }
+    }
+
+    /// How many documents have keys starting with `start` (a `SCAN`: for
+    /// start-up counts, not for every request).
+    pub async fn count(&self, start: &str) -> Result<usize, RedisStoreError> {
+        let pattern = format!("{}doc:{start}*", self.prefix);
+        let mut connection = self.connection.clone();
+        let result: Result<usize, ::redis::RedisError> = async {
+            let mut cursor: u64 = 0;
+            let mut found = 0;
+            loop {
+                let (next, keys): (u64, Vec<String>) = ::redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut connection)
+                    .await?;
+                found += keys.len();
+                if next == 0 {
+                    return Ok(found);
+                }
+                cursor = next;
+            }
+        }
+        .await;
+        self.observe(result)
+    }
+
+    /// Runs one command, recording the outcome for [`RedisStore::health`].
+    async fn run<T: ::redis::FromRedisValue>(&self, command: ::redis::Cmd) -> Result<T, RedisStoreError> {
+        let mut connection = self.connection.clone();
+        let result = command.query_async(&mut connection).await;
+        self.observe(result)
+    }
+
+    /// Runs a script, recording the outcome.
+    async fn script<T: ::redis::FromRedisValue>(
+        &self,
+        script: &::redis::Script,
+        keys: &[&str],
+        args: &[u64],
+    ) -> Result<T, RedisStoreError> {
+        let mut invocation = script.prepare_invoke();
+        for key in keys {
+            invocation.key(*key);
+        }
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        let mut connection = self.connection.clone();
+        let result = invocation.invoke_async(&mut connection).await;
+        self.observe(result)
+    }
+
+    fn observe<T>(&self, result: Result<T, ::redis::RedisError>) -> Result<T, RedisStoreError> {
+        match result {
+            Ok(value) => {
+                self.status.last_ok.store(true, Ordering::Relaxed);
+                Ok(value)
+            }
+            Err(err) => {
+                self.status.last_ok.store(false, Ordering::Relaxed);
+                self.status.errors.fetch_add(1, Ordering::Relaxed);
+                let err = RedisStoreError::from(err);
+                *self.status.last_error.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((SystemTime::now(), err.to_string()));
+                Err(err)
+            }
+        }
+    }
+
+    fn document_key(&self, key: &str) -> Result<String, RedisStoreError> {
+        if !valid_key(key) {
+            return Err(RedisStoreError::InvalidKey(key.to_owned()));
+        }
+        Ok(format!("{}doc:{key}", self.prefix))
+    }
+
+    fn key(&self, kind: &str, name: &str) -> String {
+        format!("{}{kind}:{name}", self.prefix)
+    }
+
+    /// Takes the lease `name` for `ttl` if nobody holds it: `Some(token)`
+    /// to renew or release it with, `None` while another holder has it.
+    /// A holder that dies loses the lease when `ttl` runs out.
+    pub async fn try_lease(&self, name: &str, ttl: Duration) -> Result<Option<String>, RedisStoreError> {
+        let token = format!("{}-{}", self.instance, self.tokens.fetch_add(1, Ordering::Relaxed));
+        let mut command = ::redis::cmd("SET");
+        command.arg(self.key("lease", name)).arg(&token).arg("NX").arg("PX").arg(millis(ttl));
+        let taken: Option<String> = self.run(command).await?;
+        Ok(taken.map(|_| token))
+    }
+
+    /// Extends the lease `name` held with `token` to `ttl` from now: false
+    /// if it was lost (expired and perhaps taken by another).
+    pub async fn renew_lease(&self, name: &str, token: &str, ttl: Duration) -> Result<bool, RedisStoreError> {
+        let mut invocation = scripts::RENEW.prepare_invoke();
+        invocation.key(self.key("lease", name)).arg(token).arg(millis(ttl));
+        let mut connection = self.connection.clone();
+        let renewed: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        Ok(renewed == 1)
+    }
+
+    /// Gives the lease `name` back, if `token` still holds it.
+    pub async fn release_lease(&self, name: &str, token: &str) -> Result<bool, RedisStoreError> {
+        let mut invocation = scripts::RELEASE.prepare_invoke();
+        invocation.key(self.key("lease", name)).arg(token);
+        let mut connection = self.connection.clone();
+        let released: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        Ok(released == 1)
+    }
+
+    /// Claims `name` for `ttl`: true for the first caller of all
+    /// instances, false for every later one until the claim expires.
+    pub async fn claim(&self, name: &str, ttl: Duration) -> Result<bool, RedisStoreError> {
+        let mut command = ::redis::cmd("SET");
+        command.arg(self.key("claim", name)).arg(self.instance.as_ref()).arg("NX").arg("PX").arg(millis(ttl));
+        let taken: Option<String> = self.run(command).await?;
+        Ok(taken.is_some())
+    }
+
+    /// Marks the claim `name` as finished for `ttl`: later claims fail
+    /// until then. Used once a claimed piece of work is done.
+    pub async fn finish_claim(&self, name: &str, ttl: Duration) -> Result<(), RedisStoreError> {
+        let mut command = ::redis::cmd("SET");
+        command.arg(self.key("claim", name)).arg("done").arg("PX").arg(millis(ttl));
+        let _: Option<String> = self.run(command).await?;
+        Ok(())
+    }
+
+    /// Gives up the claim `name` (the work was not done), so the next
+    /// caller may take it.
+    pub async fn drop_claim(&self, name: &str) -> Result<(), RedisStoreError> {
+        let mut invocation = scripts::RELEASE.prepare_invoke();
+        invocation.key(self.key("claim", name)).arg(self.instance.as_ref());
+        let mut connection = self.connection.clone();
+        let _: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        Ok(())
+    }
+
+    /// Takes one request from the limit `name` of `per_minute` requests a
+    /// minute (burst of the same size, one back every `60 / per_minute`
+    /// seconds: governor's GCRA, kept in Redis and timed by the Redis
+    /// server's clock, so every instance shares one limit). `Ok(None)`
+    /// when allowed, `Ok(Some(wait))` when refused.
+    pub async fn take(&self, name: &str, per_minute: u32) -> Result<Option<Duration>, RedisStoreError> {
+        let interval_us = 60_000_000 / u64::from(per_minute.max(1));
+        let burst = u64::from(per_minute.max(1));
+        let wait_us: i64 = self.script(&scripts::GCRA, &[&self.key("rate", name)], &[interval_us, burst]).await?;
+        Ok((wait_us > 0).then(|| Duration::from_micros(wait_us.unsigned_abs())))
+    }
+
+    /// Adds `by` to the shared counter `name` and returns its new value.
+    pub async fn add(&self, name: &str, by: u64) -> Result<u64, RedisStoreError> {
+        let mut connection = self.connection.clone();
+        let result = connection.incr(self.key("count", name), by).await;
+        self.observe(result)
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl Store for RedisStore {
+    type Error = RedisStoreError;
+
+    async fn get(&self, key: &str) -> Result<Option<Document>, RedisStoreError> {
+        let redis_key = self.document_key(key)?;
+        let bytes: Option<Vec<u8>> = self.run(::redis::cmd("GET").arg(&redis_key).to_owned()).await?;
+        let Some(bytes) = bytes else { return Ok(None) };
+        envelope::decode(&bytes).map(Some).map_err(|problem| RedisStoreError::Corrupt { key: key.to_owned(), problem })
+    }
+
+    async fn put(&self, key: &str, document: Document) -> Result<(), RedisStoreError> {
+        let redis_key = self.document_key(key)?;
+        let () = self.run(::redis::cmd("SET").arg(&redis_key).arg(envelope::encode(&document)).to_owned()).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), RedisStoreError> {
+        let redis_key = self.document_key(key)?;
+        let _: i64 = self.run(::redis::cmd("DEL").arg(&redis_key).to_owned()).await?;
+        Ok(())
+    }
+
+    async fn flush(&self) -> Result<(), RedisStoreError> {
+        // Every write was acknowledged by the server; its AOF policy decides
+        // when it reaches the disk.
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
