@@ -38,6 +38,6 @@ pub mod retry;
 
 pub use breaker::{Breaker, BreakerConfig, BreakerLayer, BreakerOpen, BreakerState, Outcome};
 pub use fallback::{Fallback, FallbackLayer};
-pub use limit::{KeyedLimitLayer, Notices, Rate, RateLimited};
+pub use limit::{KeyedLimitLayer, Notices, Rate, RateLimited, SharedLimitLayer};
 pub use queue::{FairQueue, FairQueueConfig, FairQueueLayer, QueueFull, QueueTimeout, WaitObserver};
 pub use retry::{RetryConfig, RetryDecision, RetryPolicy};

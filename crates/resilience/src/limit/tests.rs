@@ -59,3 +59,47 @@ fn idle_keys_are_pruned() {
     layer.prune();
     assert_eq!(layer.tracked_keys(), 0, "a key idle past its replenish time is forgotten");
 }
+
+#[tokio::test]
+async fn a_shared_limit_decides_while_it_answers_and_the_local_one_when_it_fails() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    // 0: allow, 1: refuse for 7 s, 2: unreachable.
+    let mode = Arc::new(AtomicU8::new(0));
+    let seen = mode.clone();
+    let remote: Remote<u64> = Arc::new(move |_key: &u64| {
+        let verdict = match seen.load(Ordering::Relaxed) {
+            0 => Ok(None),
+            1 => Ok(Some(Duration::from_secs(7))),
+            _ => Err("connection refused".into()),
+        };
+        Box::pin(async move { verdict })
+    });
+    let local = KeyedLimitLayer::new(per_minute(2), Notices::new(), |req: &(u64, u32)| req.0);
+    let shared = SharedLimitLayer::new(Some(remote), local.clone());
+    let service = ServiceBuilder::new().layer(shared.clone()).service(echo());
+    for i in 0..5 {
+        assert_eq!(service.clone().oneshot((1, i)).await.unwrap(), i, "the shared limit allows");
+    }
+    mode.store(1, Ordering::Relaxed);
+    let refused = service.clone().oneshot((1, 9)).await.unwrap_err().downcast::<RateLimited>().unwrap();
+    assert_eq!((refused.wait, refused.notify), (Duration::from_secs(7), true));
+    let again = service.clone().oneshot((1, 9)).await.unwrap_err().downcast::<RateLimited>().unwrap();
+    assert!(!again.notify, "one notice per window, as locally");
+    mode.store(2, Ordering::Relaxed);
+    // Unreachable: the local limit of 2 a minute applies, not no limit.
+    assert!(service.clone().oneshot((2, 1)).await.is_ok());
+    assert!(service.clone().oneshot((2, 2)).await.is_ok());
+    assert!(service.clone().oneshot((2, 3)).await.unwrap_err().is::<RateLimited>());
+    assert_eq!(shared.fallbacks(), 3);
+    assert_eq!(local.refused(), 3, "refusals count in one place");
+}
+
+#[tokio::test]
+async fn without_a_shared_limit_it_is_the_local_one() {
+    let local = KeyedLimitLayer::new(per_minute(1), Notices::new(), |req: &(u64, u32)| req.0);
+    let service = ServiceBuilder::new().layer(SharedLimitLayer::new(None, local)).service(echo());
+    assert!(service.clone().oneshot((1, 1)).await.is_ok());
+    assert!(service.clone().oneshot((1, 2)).await.unwrap_err().is::<RateLimited>());
+}
