@@ -16,6 +16,7 @@
 //! [`RedisStoreError::Unavailable`], and [`RedisStore::health`] says since
 //! when.
 
+mod claims;
 mod scripts;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -220,7 +221,7 @@ impl RedisStore {
     }
 
     /// Runs one command, recording the outcome for [`RedisStore::health`].
-    async fn run<T: ::redis::FromRedisValue>(&self, command: ::redis::Cmd) -> Result<T, RedisStoreError> {
+    pub(super) async fn run<T: ::redis::FromRedisValue>(&self, command: ::redis::Cmd) -> Result<T, RedisStoreError> {
         let mut connection = self.connection.clone();
         let result = command.query_async(&mut connection).await;
         self.observe(result)
@@ -245,7 +246,7 @@ impl RedisStore {
         self.observe(result)
     }
 
-    fn observe<T>(&self, result: Result<T, ::redis::RedisError>) -> Result<T, RedisStoreError> {
+    pub(super) fn observe<T>(&self, result: Result<T, ::redis::RedisError>) -> Result<T, RedisStoreError> {
         match result {
             Ok(value) => {
                 self.status.last_ok.store(true, Ordering::Relaxed);
@@ -269,7 +270,7 @@ impl RedisStore {
         Ok(format!("{}doc:{key}", self.prefix))
     }
 
-    fn key(&self, kind: &str, name: &str) -> String {
+    pub(super) fn key(&self, kind: &str, name: &str) -> String {
         format!("{}{kind}:{name}", self.prefix)
     }
 
@@ -282,6 +283,23 @@ impl RedisStore {
         command.arg(self.key("lease", name)).arg(&token).arg("NX").arg("PX").arg(millis(ttl));
         let taken: Option<String> = self.run(command).await?;
         Ok(taken.map(|_| token))
+    }
+
+    /// Waits up to `wait` for the lease `name` (see
+    /// [`RedisStore::try_lease`]), asking again every 5–100 ms.
+    pub async fn lease(&self, name: &str, ttl: Duration, wait: Duration) -> Result<Option<String>, RedisStoreError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            if let Some(token) = self.try_lease(name, ttl).await? {
+                return Ok(Some(token));
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
     }
 
     /// Extends the lease `name` held with `token` to `ttl` from now: false
@@ -301,34 +319,6 @@ impl RedisStore {
         let mut connection = self.connection.clone();
         let released: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
         Ok(released == 1)
-    }
-
-    /// Claims `name` for `ttl`: true for the first caller of all
-    /// instances, false for every later one until the claim expires.
-    pub async fn claim(&self, name: &str, ttl: Duration) -> Result<bool, RedisStoreError> {
-        let mut command = ::redis::cmd("SET");
-        command.arg(self.key("claim", name)).arg(self.instance.as_ref()).arg("NX").arg("PX").arg(millis(ttl));
-        let taken: Option<String> = self.run(command).await?;
-        Ok(taken.is_some())
-    }
-
-    /// Marks the claim `name` as finished for `ttl`: later claims fail
-    /// until then. Used once a claimed piece of work is done.
-    pub async fn finish_claim(&self, name: &str, ttl: Duration) -> Result<(), RedisStoreError> {
-        let mut command = ::redis::cmd("SET");
-        command.arg(self.key("claim", name)).arg("done").arg("PX").arg(millis(ttl));
-        let _: Option<String> = self.run(command).await?;
-        Ok(())
-    }
-
-    /// Gives up the claim `name` (the work was not done), so the next
-    /// caller may take it.
-    pub async fn drop_claim(&self, name: &str) -> Result<(), RedisStoreError> {
-        let mut invocation = scripts::RELEASE.prepare_invoke();
-        invocation.key(self.key("claim", name)).arg(self.instance.as_ref());
-        let mut connection = self.connection.clone();
-        let _: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
-        Ok(())
     }
 
     /// Takes one request from the limit `name` of `per_minute` requests a
@@ -351,7 +341,7 @@ impl RedisStore {
     }
 }
 
-fn millis(duration: Duration) -> u64 {
+pub(super) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 

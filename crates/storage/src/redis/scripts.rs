@@ -47,3 +47,38 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 10
 return 0",
     )
 });
+
+/// `KEYS[1]` claim, `KEYS[2]` journal; `ARGV[1]` holder, `ARGV[2]` ttl in
+/// ms, `ARGV[3]` work id, `ARGV[4]` body. Claims and journals at once.
+/// Returns 1 if won.
+pub(super) static BEGIN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+  return 1
+end
+return 0",
+    )
+});
+
+/// `KEYS[1]` claim, `KEYS[2]` journal; `ARGV[1]` the done marker,
+/// `ARGV[2]` how long to remember it in ms, `ARGV[3]` work id.
+pub(super) static END: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return redis.call('HDEL', KEYS[2], ARGV[3])",
+    )
+});
+
+/// `KEYS[1]` claim; `ARGV[1]` the holder expected ('' for none),
+/// `ARGV[2]` the new holder, `ARGV[3]` ttl in ms. Returns 1 if taken.
+pub(super) static TAKE_OVER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"local holder = redis.call('GET', KEYS[1])
+if (holder == false and ARGV[1] == '') or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0",
+    )
+});

@@ -29,6 +29,9 @@ async fn a_document_changed_by_hand_is_refused_not_returned() {
     let server = RedisServer::start().expect("redis-server");
     let store = store(&server, "muse:");
     store.put("user-1", Document::new(1, b"{}".to_vec())).await.unwrap();
+    store.put("user-2", Document::new(1, b"{}".to_vec())).await.unwrap();
+    store.put("global", Document::new(1, b"{}".to_vec())).await.unwrap();
+    assert_eq!(store.count("user-").await.unwrap(), 2);
     let () = store.run(::redis::cmd("SETRANGE").arg("muse:doc:user-1").arg(30).arg("x").to_owned()).await.unwrap();
     let err = store.get("user-1").await.unwrap_err();
     assert!(matches!(err, RedisStoreError::Corrupt { .. }), "{err}");
@@ -49,6 +52,10 @@ async fn a_lease_has_one_holder_until_released_or_expired() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!b.renew_lease("user-7", &token, ttl).await.unwrap(), "expired");
     assert!(a.try_lease("user-7", ttl).await.unwrap().is_some(), "a dead holder's lease expires");
+    let started = Instant::now();
+    assert_eq!(b.lease("user-7", ttl, Duration::from_millis(50)).await.unwrap(), None, "still held");
+    assert!(b.lease("user-7", ttl, Duration::from_secs(2)).await.unwrap().is_some(), "taken once it expires");
+    assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -120,4 +127,32 @@ fn urls_are_shown_without_their_password() {
     assert!(!format!("{config:?}").contains("hunter2"));
     let err = RedisStore::open(&RedisConfig::new("http://:hunter2@cache")).unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+#[tokio::test]
+async fn a_dead_instances_unfinished_work_is_taken_over_once() {
+    let server = RedisServer::start().expect("redis-server");
+    let (a, b, c) = (store(&server, "muse:"), store(&server, "muse:"), store(&server, "muse:"));
+    let ttl = Duration::from_secs(60);
+    for instance in [&a, &b, &c] {
+        instance.heartbeat(Duration::from_millis(300)).await.unwrap();
+    }
+    assert!(a.begin("updates", "1", b"one", ttl).await.unwrap());
+    assert!(a.begin("updates", "2", b"two", ttl).await.unwrap());
+    assert!(!b.begin("updates", "1", b"one", ttl).await.unwrap(), "claimed by a");
+    a.end("updates", "2", ttl).await.unwrap();
+    assert!(!b.begin("updates", "2", b"two", ttl).await.unwrap(), "finished by a: a retry is ignored");
+    assert_eq!(b.orphans("updates", ttl).await.unwrap(), vec![], "a is alive");
+    // a stops sending heartbeats (dies); b and c look for orphans at once.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    b.heartbeat(ttl).await.unwrap();
+    c.heartbeat(ttl).await.unwrap();
+    let (by_b, by_c) = tokio::join!(b.orphans("updates", ttl), c.orphans("updates", ttl));
+    let mut taken = by_b.unwrap();
+    taken.extend(by_c.unwrap());
+    assert_eq!(taken, vec![("1".to_owned(), b"one".to_vec())], "taken over exactly once");
+    assert!(!a.begin("updates", "1", b"one", ttl).await.unwrap());
+    b.end("updates", "1", ttl).await.unwrap();
+    c.end("updates", "1", ttl).await.unwrap();
+    assert_eq!(c.orphans("updates", ttl).await.unwrap(), vec![], "nothing left");
 }
