@@ -1,6 +1,8 @@
 //! End-to-end tests: the real `muse-bot` binary against the testkit fakes.
 //! Each test starts its own fakes and its own bot process.
 
+/// Several instances on one Redis: the polling lease, takeover, exactly-once answers, shared limits.
+mod cluster;
 /// Fan cards, the creator's voice, drafts that do not repeat.
 mod fans;
 /// Health checks, /readyz, /metrics, /health for admins, JSON logs.

@@ -83,6 +83,23 @@ impl BotProcess {
     /// Starts `muse-bot` in Telegram mode against the fakes (no model: the
     /// offline writer) and waits until it polls for updates.
     pub async fn telegram(telegram: &FakeTelegram, model: Option<&FakeOpenAi>, env: &[(&str, &str)]) -> BotProcess {
+        let process = BotProcess::spawn(telegram, model, env);
+        if let Err(err) = telegram.wait_calls(0, "getUpdates", 1, PATIENCE).await {
+            panic!("muse-bot did not start polling: {err}\n--- output ---\n{}", process.output());
+        }
+        process
+    }
+
+    /// Starts `muse-bot` as [`BotProcess::telegram`] does, but waits only
+    /// until it has reached Telegram: a second instance on one Redis
+    /// stands by while another polls.
+    pub async fn standby(telegram: &FakeTelegram, model: Option<&FakeOpenAi>, env: &[(&str, &str)]) -> BotProcess {
+        let process = BotProcess::spawn(telegram, model, env);
+        process.wait_for_line("connected to Telegram").await;
+        process
+    }
+
+    fn spawn(telegram: &FakeTelegram, model: Option<&FakeOpenAi>, env: &[(&str, &str)]) -> BotProcess {
         let mut vars = vec![
             ("TELEGRAM_BOT_TOKEN".to_owned(), TOKEN.to_owned()),
             ("TELEGRAM_API_URL".to_owned(), telegram.url()),
@@ -101,11 +118,7 @@ impl BotProcess {
         let output = Arc::new(Mutex::new(String::new()));
         drain(child.stdout.take(), output.clone());
         drain(child.stderr.take(), output.clone());
-        let process = BotProcess { child, output, _dir: dir };
-        if let Err(err) = telegram.wait_calls(0, "getUpdates", 1, PATIENCE).await {
-            panic!("muse-bot did not start polling: {err}\n--- output ---\n{}", process.output());
-        }
-        process
+        BotProcess { child, output, _dir: dir }
     }
 
     /// Waits until the output has a line containing `needle`, and returns it.

@@ -16,7 +16,7 @@ use muse_domain::settings::{SettingError, Settings, Table, invalid};
 use muse_llm::{LlmConfig, ProviderConfig};
 use muse_resilience::Rate;
 use muse_security::SecurityConfig;
-use muse_storage::FileStoreConfig;
+use muse_storage::{FileStoreConfig, RedisConfig};
 use muse_telegram::TelegramConfig;
 
 /// The settings read here, with their defaults.
@@ -29,6 +29,7 @@ const SETTINGS: Table = &[
     ("LLM_QUEUE_WAIT_SECS", "10"),
     ("LLM_QUEUE_MAX", "1000"),
     ("DATA_DIR", "./data"),
+    ("STORE_URL", ""),
     ("STORAGE_DURABLE", "false"),
     ("STORAGE_FLUSH_MS", "1000"),
     ("STORAGE_CACHE_MB", "16"),
@@ -75,8 +76,11 @@ pub(crate) struct Config {
     pub(crate) resilience: Resilience,
     /// Admins, the allowlist and the screening thresholds.
     pub(crate) security: SecurityConfig,
-    /// Where and how state is stored.
+    /// Where and how state is stored without Redis.
     pub(crate) storage: FileStoreConfig,
+    /// The Redis server every instance shares (`STORE_URL`); `None`: the
+    /// file store in `DATA_DIR`.
+    pub(crate) redis: Option<RedisConfig>,
     /// The ops HTTP address; `None` disables it.
     pub(crate) health_addr: Option<std::net::SocketAddr>,
     /// How logs are written.
@@ -149,6 +153,13 @@ impl Config {
             cache_bytes: s.number::<usize>("STORAGE_CACHE_MB", 1..=65_536)? << 20,
             ..FileStoreConfig::new(s.required("DATA_DIR", "a directory")?)
         };
+        let redis = s
+            .optional("STORE_URL")
+            .map(|url| match url.split_once("://") {
+                Some(("redis" | "rediss", _)) => Ok(RedisConfig::new(url)),
+                _ => Err(invalid("STORE_URL", "must be redis://host:port (or rediss://), or empty for DATA_DIR")),
+            })
+            .transpose()?;
         let health_addr = s.optional("HEALTH_ADDR").map(|addr| {
             addr.parse().map_err(|_| invalid("HEALTH_ADDR", format!("not an address like 127.0.0.1:8080: {addr}")))
         });
@@ -177,6 +188,7 @@ impl Config {
             resilience,
             security: SecurityConfig::from_settings(&s)?,
             storage,
+            redis,
             health_addr: health_addr.transpose()?,
             log_format,
         })

@@ -1,5 +1,6 @@
 //! `muse-bot`: configuration, the service stack, then Telegram or the terminal.
 
+mod cluster;
 mod config;
 mod console;
 mod ops;
@@ -11,12 +12,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use muse_storage::{FileStore, StoreError};
+use muse_storage::{FileStore, RedisStore, StoreError};
 use muse_telegram::TelegramStatus;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Config, LogFormat};
+use crate::state::Backend;
 
 /// Exit code for bad configuration or usage (EX_USAGE).
 const EX_USAGE: u8 = 64;
@@ -80,15 +82,28 @@ async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
         // The terminal is the operator's: its one user is an admin.
         config.security.admins.push(console::CONSOLE_USER);
     }
-    let store = match FileStore::open(config.storage.clone()).await {
-        Ok(store) => Arc::new(store),
-        Err(err @ StoreError::Locked(_)) => anyhow::bail!("{err}; stop it first, or set DATA_DIR to another directory"),
-        Err(err) => return Err(err).context("opening DATA_DIR"),
+    let store = match &config.redis {
+        Some(redis) => {
+            let store = RedisStore::open(redis).context("STORE_URL")?;
+            match store.ping().await {
+                Ok(took) => tracing::info!(server = store.server(), ms = took.as_secs_f64() * 1000.0, "Redis answered"),
+                // Muse starts all the same, and connects when Redis is back.
+                Err(err) => tracing::error!(server = store.server(), error = %err, "Redis is unreachable"),
+            }
+            Backend::Redis(store)
+        }
+        None => match FileStore::open(config.storage.clone()).await {
+            Ok(store) => Backend::File(Arc::new(store)),
+            Err(err @ StoreError::Locked(_)) => {
+                anyhow::bail!("{err}; stop it first, or set DATA_DIR to another directory")
+            }
+            Err(err) => return Err(err).context("opening DATA_DIR"),
+        },
     };
     let status = config.telegram.as_ref().map(|_| Arc::new(TelegramStatus::default()));
     let recorder = muse_health::install_recorder()?;
     let stack::Stack { service, state, runner, metrics, waits } =
-        stack::build(&config, store, status.clone(), recorder).await?;
+        stack::build(&config, store.clone(), status.clone(), recorder).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
     match (mode, config.telegram.clone()) {
@@ -106,7 +121,10 @@ async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
                     .map_err(|err| anyhow::anyhow!("HEALTH_ADDR {addr}: {err}"))?;
                 tracing::info!("ops HTTP listening on http://{bound}");
             }
-            muse_telegram::run(telegram, service, status.unwrap_or_default(), waits, shutdown).await?;
+            let cluster = store.redis().map(|redis| {
+                cluster::RedisCluster::start(redis.clone(), true, shutdown.clone()) as Arc<dyn muse_telegram::Cluster>
+            });
+            muse_telegram::run(telegram, service, status.unwrap_or_default(), waits, cluster, shutdown).await?;
         }
         (Mode::Telegram, None) => unreachable!("checked in main"),
     }

@@ -10,9 +10,9 @@ use futures::future::BoxFuture;
 use metrics_exporter_prometheus::PrometheusHandle;
 use muse_domain::{Operator, UserId};
 use muse_health::checks;
-use muse_health::{FilesystemCheck, MemoryTrend, MetricsRender, Runner, SystemCheck};
+use muse_health::{CheckResult, FilesystemCheck, FnCheck, MemoryTrend, MetricsRender, Runner, SystemCheck};
 
-use crate::state::{Shared, State};
+use crate::state::{Backend, Shared, State};
 
 /// Each check's time limit.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -23,7 +23,7 @@ const SPIKE_PER_MINUTE: f64 = 30.0;
 
 /// The seven checks.
 pub(crate) fn runner(shared: &Arc<Shared>) -> Runner {
-    let dir = shared.store.dir().to_path_buf();
+    let dir = shared.data_dir.clone();
     let memory = MemoryTrend::new(30, 0.2);
     memory.spawn_sampling(Duration::from_secs(10));
     let probe = shared.telegram.clone().map(|(config, _)| {
@@ -35,13 +35,35 @@ pub(crate) fn runner(shared: &Arc<Shared>) -> Runner {
     let models = shared.llm.clone().map(|client| {
         checks::probe(client, |client| async move { client.models().await.map(|m| m.len()).map_err(|e| e.to_string()) })
     });
-    let (store, security) = (shared.store.clone(), shared.clone());
-    Runner::new(CHECK_TIMEOUT)
-        .with(SystemCheck { data_dir: dir.clone() })
+    let security = shared.clone();
+    // With Redis nothing is written locally: the system check reads the
+    // temporary directory's disk, and the filesystem check says it is unused.
+    let system_dir = if shared.store.redis().is_some() { std::env::temp_dir() } else { dir.clone() };
+    let runner = Runner::new(CHECK_TIMEOUT)
+        .with(SystemCheck { data_dir: system_dir })
         .with(checks::telegram_check(probe, activity))
-        .with(checks::llm_check(models, shared.breakers.clone()))
-        .with(FilesystemCheck { data_dir: dir, min_free_bytes: MIN_FREE_DISK })
-        .with(checks::database_check(move || store.health()))
+        .with(checks::llm_check(models, shared.breakers.clone()));
+    let runner = match &shared.store {
+        Backend::File(store) => {
+            let store = store.clone();
+            runner
+                .with(FilesystemCheck { data_dir: dir, min_free_bytes: MIN_FREE_DISK })
+                .with(checks::database_check(move || store.health()))
+        }
+        Backend::Redis(store) => {
+            let unused = format!("not used: state lives in Redis at {}", store.server());
+            let ping =
+                checks::probe(store.clone(), |store| async move { store.ping().await.map_err(|e| e.to_string()) });
+            let store = store.clone();
+            runner
+                .with(FnCheck::new("filesystem", false, move || {
+                    let result = CheckResult::healthy(unused.clone());
+                    Box::pin(async move { result })
+                }))
+                .with(checks::redis_check(ping, move || store.health()))
+        }
+    };
+    runner
         .with(checks::security_check(SPIKE_PER_MINUTE, move || {
             let s = security.security.snapshot();
             let limited: u64 = security.limited.iter().map(|gauge| gauge.read()).sum();
@@ -72,9 +94,18 @@ pub(crate) fn metrics(handle: PrometheusHandle, shared: Arc<Shared>) -> MetricsR
         if let Some(queue) = &shared.queue {
             metrics::gauge!("muse_model_queue_waiting").set(queue.waiting() as f64);
         }
-        let store = shared.store.health();
-        metrics::gauge!("muse_store_flush_seconds").set(store.last_flush_duration.as_secs_f64());
-        metrics::gauge!("muse_store_unflushed").set(store.dirty as f64);
+        match &shared.store {
+            Backend::File(store) => {
+                let store = store.health();
+                metrics::gauge!("muse_store_flush_seconds").set(store.last_flush_duration.as_secs_f64());
+                metrics::gauge!("muse_store_unflushed").set(store.dirty as f64);
+            }
+            Backend::Redis(store) => {
+                let redis = store.health();
+                metrics::gauge!("muse_redis_up").set(if redis.last_ok { 1.0 } else { 0.0 });
+                metrics::counter!("muse_redis_errors_total").absolute(redis.errors);
+            }
+        }
         if let Some(users) = shared.assistant.session_count() {
             metrics::gauge!("muse_users").set(users as f64);
         }

@@ -11,12 +11,13 @@ use muse_domain::{AdminLayer, Assistant, ModelRefusal, ModelRequest, ModelServic
 use muse_health::{Gauge, MetricsRender, Runner, Stats};
 use muse_llm::{LlmClient, ProviderBusy};
 use muse_resilience::{
-    Breaker, FairQueue, FairQueueConfig, FairQueueLayer, KeyedLimitLayer, Notices, QueueFull, QueueTimeout, RateLimited,
+    Breaker, FairQueue, FairQueueConfig, FairQueueLayer, KeyedLimitLayer, Notices, QueueFull, QueueTimeout, Rate,
+    RateLimited, SharedLimitLayer,
 };
 use muse_security::{
     AccessLayer, AccessPolicy, CheckLayer, Guard, OutputGuardLayer, ParseLayer, ScreenLayer, SecurityCounters,
 };
-use muse_storage::FileStore;
+use muse_storage::RedisStore;
 use muse_telegram::{MuseService, TelegramStatus, WaitEstimate};
 use tower::timeout::TimeoutLayer;
 use tower::util::BoxCloneSyncService;
@@ -25,7 +26,7 @@ use tracing::Instrument;
 
 use crate::config::Config;
 use crate::ops::{self, Ops};
-use crate::state::{self, Shared, State};
+use crate::state::{self, Backend, Shared, State};
 
 /// How often idle rate-limit keys are forgotten.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -51,7 +52,7 @@ pub(crate) struct Stack {
 /// saving tasks start here).
 pub(crate) async fn build(
     config: &Config,
-    store: Arc<FileStore>,
+    store: Backend,
     telegram: Option<Arc<TelegramStatus>>,
     recorder: PrometheusHandle,
 ) -> anyhow::Result<Stack> {
@@ -63,12 +64,12 @@ pub(crate) async fn build(
     let (model, breakers, mut limited, queue) = match &llm {
         Some(client) => {
             let (model, breakers, limited, queue) =
-                model_stack(client.clone(), config, &notices, &guard, &security, &stats);
+                model_stack(client.clone(), config, store.redis(), &notices, &guard, &security, &stats);
             (Some(model), breakers, limited, Some(queue))
         }
         None => (None, Vec::new(), Vec::new(), None),
     };
-    let sessions = Arc::new(state::sessions(&store));
+    let sessions = Arc::new(state::sessions(&store).await);
     let assistant = Assistant::with_sessions(config.assistant.clone(), model, sessions);
     let general = KeyedLimitLayer::new(config.resilience.rate, notices, |request: &Request| request.user);
     general.spawn_pruning(PRUNE_EVERY);
@@ -80,8 +81,13 @@ pub(crate) async fn build(
     let waits = queue.clone().map(|queue| {
         Arc::new(move |user: UserId| queue.estimate(&user).or_else(|| pacing.as_ref()?.estimate())) as WaitEstimate
     });
+    // With several instances, one user's updates are handled one at a time
+    // across all of them: an update waits for the one before it at most as
+    // long as a request may take.
+    let leases = store.redis().cloned().map(|redis| (redis, config.resilience.deadline + USER_LEASE));
     let shared = Arc::new(Shared {
         store,
+        data_dir: config.storage.dir.clone(),
         assistant: assistant.clone(),
         policy: policy.clone(),
         security: security.clone(),
@@ -93,7 +99,14 @@ pub(crate) async fn build(
         telegram: config.telegram.clone().zip(telegram),
     });
     let state = Arc::new(State::new(shared.clone()));
-    state.restore().await?;
+    match state.restore().await {
+        Ok(()) => {}
+        // Redis down at start: the first merge after it is back restores.
+        Err(err) if shared.store.redis().is_some() => {
+            tracing::error!(error = %err, "cannot read the global state from Redis yet");
+        }
+        Err(err) => return Err(err),
+    }
     state.spawn_periodic_save();
     let runner = Arc::new(ops::runner(&shared));
     let metrics = ops::metrics(recorder, shared.clone());
@@ -110,8 +123,10 @@ pub(crate) async fn build(
         .layer(CheckLayer::new(guard))
         // Admin commands (the access layer let only admins send them).
         .layer(AdminLayer::new(assistant.clone(), operator, config.provider.fallback_models.clone()))
-        // Everything else: persona, prompt, model, drafts.
-        .service(assistant);
+        // Everything else: persona, prompt, model, drafts; with Redis, under
+        // the user's lease, so two instances never interleave one user's
+        // load-modify-save.
+        .service(leased(assistant, leases));
     // Errors end here: a limited user gets one notice, anything else an apology.
     // One span per update: who and what kind, never the text.
     let top = tower::service_fn(move |request: Request| {
@@ -132,6 +147,70 @@ pub(crate) async fn build(
     // Text is cleaned and parsed once, before any layer (even the span) reads it.
     let service = ParseLayer::new(s.max_message_length, security).layer(top);
     Ok(Stack { service: BoxCloneSyncService::new(service), state, runner, metrics, waits })
+}
+
+/// How long a user's lease lasts unless renewed: what a dead holder costs
+/// that user's next update.
+const USER_LEASE: Duration = Duration::from_secs(10);
+/// How often a held user lease is renewed.
+const USER_LEASE_RENEW: Duration = Duration::from_secs(3);
+
+/// `assistant`, each request holding its user's lease in Redis (when there
+/// is one) from load to save, renewed while it runs; one that waited
+/// `wait` for it goes ahead without it. While Redis is unreachable requests
+/// go ahead without it too: the session cannot be loaded or saved then.
+fn leased(assistant: Assistant, leases: Option<(RedisStore, Duration)>) -> MuseService {
+    let Some((redis, wait)) = leases else { return BoxCloneSyncService::new(assistant) };
+    BoxCloneSyncService::new(tower::service_fn(move |request: Request| {
+        let (assistant, redis) = (assistant.clone(), redis.clone());
+        async move {
+            let name = format!("user-{}", request.user);
+            let token = match redis.lease(&name, USER_LEASE, wait).await {
+                Ok(None) => {
+                    tracing::warn!(user = request.user, "waited {wait:?} for the user's lease; going ahead");
+                    None
+                }
+                Ok(token) => token,
+                Err(err) => {
+                    metrics::counter!("muse_redis_fallbacks_total", "what" => "user lease").increment(1);
+                    tracing::warn!(error = %err, "no user lease: Redis is unreachable");
+                    None
+                }
+            };
+            let work = assistant.oneshot(request);
+            tokio::pin!(work);
+            let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + USER_LEASE_RENEW, USER_LEASE_RENEW);
+            let reply = loop {
+                tokio::select! {
+                    reply = &mut work => break reply,
+                    _ = renew.tick() => if let Some(token) = &token
+                        && let Err(err) = redis.renew_lease(&name, token, USER_LEASE).await
+                    {
+                        tracing::debug!(error = %err, "renewing a user lease failed");
+                    },
+                }
+            };
+            if let Some(token) = token
+                && let Err(err) = redis.release_lease(&name, &token).await
+            {
+                tracing::warn!(error = %err, "releasing a user lease failed; it expires by itself");
+            }
+            reply
+        }
+    }))
+}
+
+/// A limit shared by every instance through Redis, named `name(key)`.
+fn shared_rate<K: 'static>(
+    redis: Option<&RedisStore>,
+    rate: Rate,
+    name: impl Fn(&K) -> String + Send + Sync + 'static,
+) -> Option<muse_resilience::limit::Remote<K>> {
+    let redis = redis?.clone();
+    Some(Arc::new(move |key: &K| {
+        let (redis, name) = (redis.clone(), name(key));
+        Box::pin(async move { redis.take(&name, rate.get()).await.map_err(BoxError::from) })
+    }))
 }
 
 /// The top of the update stack: a rate-limited user gets one notice, then
@@ -157,6 +236,7 @@ fn into_reply(ui: Ui, result: Result<Reply, BoxError>) -> Result<Reply, Infallib
 fn model_stack(
     client: LlmClient,
     config: &Config,
+    redis: Option<&RedisStore>,
     notices: &Arc<Notices<UserId>>,
     guard: &Arc<Guard>,
     security: &Arc<SecurityCounters>,
@@ -171,6 +251,11 @@ fn model_stack(
     user_limit.spawn_pruning(PRUNE_EVERY);
     let global_limit = KeyedLimitLayer::new(r.global_ai_rate, Notices::new(), |_: &ModelRequest| ());
     let (user_refused, global_refused) = (user_limit.clone(), global_limit.clone());
+    // With Redis, both limits hold across every instance together.
+    let user_limit =
+        SharedLimitLayer::new(shared_rate(redis, r.ai_rate, |user: &UserId| format!("ai-user-{user}")), user_limit);
+    let global_limit =
+        SharedLimitLayer::new(shared_rate(redis, r.global_ai_rate, |(): &()| "ai".to_owned()), global_limit);
     let slots = FairQueueConfig {
         concurrency: config.provider.max_concurrency,
         max_wait: r.queue_wait,

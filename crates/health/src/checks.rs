@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use futures::future::BoxFuture;
 use muse_resilience::{Breaker, BreakerState};
-use muse_storage::StoreHealth;
+use muse_storage::{RedisHealth, StoreHealth};
 
 use crate::check::{Check, CheckResult, FnCheck};
 
@@ -70,6 +70,37 @@ pub fn database_check(health: impl Fn() -> StoreHealth + Send + Sync + 'static) 
         let result = database(&health());
         Box::pin(async move { result })
     })
+}
+
+/// The `database` check when state lives in Redis (critical): `ping`
+/// times a `PING`, `health` reads the connection's record.
+pub fn redis_check(ping: Probe<Duration>, health: impl Fn() -> RedisHealth + Send + Sync + 'static) -> impl Check {
+    let health = Arc::new(health);
+    FnCheck::new("database", true, move || {
+        let (ping, health) = (ping.clone(), health.clone());
+        Box::pin(async move { redis(ping().await, &health()) })
+    })
+}
+
+/// Redis: it answers `PING`. While it does not, Muse still drafts (see the
+/// README's "When Redis is down"), but is not ready.
+pub fn redis(ping: Result<Duration, String>, health: &RedisHealth) -> CheckResult {
+    let server = &health.server;
+    match ping {
+        Ok(took) => CheckResult::healthy(format!(
+            "Redis at {server} answered in {:.1} ms; {} failed commands since start",
+            took.as_secs_f64() * 1000.0,
+            health.errors
+        )),
+        Err(err) => {
+            let since = health.last_error.as_ref().and_then(|(at, _)| at.elapsed().ok());
+            let since = since.map_or_else(String::new, |age| format!(" (failing for {} s)", age.as_secs()));
+            CheckResult::unhealthy(format!(
+                "Redis at {server} is unreachable{since}: {err}; drafting goes on with default settings, \
+nothing is saved, and limits are per instance until it is back"
+            ))
+        }
+    }
 }
 
 /// The `security` check: `refusals` reads the count of refusals so far and

@@ -5,19 +5,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
+use futures::{Stream, StreamExt as _};
 use muse_domain::settings::{SettingError, Settings, Table};
 use muse_domain::{Input, MENU, Part, Press, Reply, Request, Ui};
 use secrecy::{ExposeSecret, SecretString};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
-use teloxide::dispatching::{Dispatcher, UpdateFilterExt};
+use teloxide::dispatching::Dispatcher;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, ChatAction, CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
-    MaybeInaccessibleMessage, ParseMode,
+    MaybeInaccessibleMessage, ParseMode, UpdateKind,
 };
-use teloxide::update_listeners::Polling;
+use teloxide::update_listeners::{AsUpdateStream as _, Polling, StatefulListener, UpdateListener as _};
 use teloxide::{RequestError, dptree};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
@@ -105,29 +108,83 @@ pub enum TelegramError {
     Start(RequestError),
 }
 
+/// What the adapter needs when several instances serve one bot: who may
+/// poll, and which instance handles which update. Without one, this
+/// instance polls and handles everything.
+pub trait Cluster: Send + Sync + 'static {
+    /// Whether this instance may poll now (Telegram lets one poller in at a
+    /// time); it changes when the lease is won or lost.
+    fn leader(&self) -> watch::Receiver<bool>;
+    /// Claims update `id` as it arrives, keeping `update` (its JSON) until
+    /// [`Cluster::end`] so another instance can answer it if this one dies.
+    /// False when another instance has it, or answered it already. The
+    /// next `getUpdates`, which tells Telegram the update arrived, is made
+    /// only after every update of the last batch was claimed.
+    fn begin(&self, id: u32, update: Vec<u8>) -> BoxFuture<'_, bool>;
+    /// Update `id` was answered.
+    fn end(&self, id: u32) -> BoxFuture<'_, ()>;
+    /// The JSON of updates that an instance claimed and died before
+    /// answering, claimed for this one now.
+    fn orphans(&self) -> BoxFuture<'_, Vec<Vec<u8>>>;
+}
+
+/// How often an instance looks for updates a dead instance left unanswered.
+const RESCUE_EVERY: Duration = Duration::from_secs(3);
+
 /// Runs the bot until `shutdown` is cancelled: checks the token with `getMe`,
-/// sets the command menu, then long-polls and answers each update through
-/// `service`. Updates of one chat are handled in order; chats in parallel.
+/// sets the command menu, then long-polls (while `cluster` says this
+/// instance may) and answers each update through `service`. Updates of
+/// one chat are handled in order; chats in parallel.
 pub async fn run(
     config: TelegramConfig,
     service: MuseService,
     status: Arc<TelegramStatus>,
     waits: Option<WaitEstimate>,
+    cluster: Option<Arc<dyn Cluster>>,
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
-    let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url);
+    let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url.clone());
     let live = Live(config.live_drafts.then(|| LiveDrafts::new(bot.clone())));
     let bot: Tg = bot.throttle(Limits::default());
     let me = bot.get_me().await.map_err(TelegramError::Start)?;
     tracing::info!(username = %me.username(), "connected to Telegram");
     set_menus(&bot).await;
+    let handler = Handler { bot: bot.clone(), service, status: status.clone(), waits: Waits(waits), live, cluster };
+    if let Some(cluster) = &handler.cluster {
+        tokio::spawn(rescue(handler.clone(), cluster.clone(), shutdown.clone()));
+    }
+    let mut leader = handler.cluster.as_ref().map(|cluster| cluster.leader());
+    loop {
+        if let Some(leader) = &mut leader {
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                led = leader.wait_for(|lead| *lead) => if led.is_err() { return Ok(()) },
+            }
+            tracing::info!("this instance polls Telegram now");
+        }
+        poll(&config, handler.clone(), leader.clone(), shutdown.clone()).await?;
+        if shutdown.is_cancelled() {
+            return Ok(());
+        }
+        tracing::warn!("lost the polling lease; another instance polls now");
+    }
+}
 
-    let handler = dptree::entry()
-        .branch(Update::filter_message().endpoint(on_message))
-        .branch(Update::filter_callback_query().endpoint(on_callback));
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
-        .dependencies(dptree::deps![service, status.clone(), Waits(waits), live])
-        .default_handler(|_| async {})
+/// Long-polls until `shutdown`, or until `leader` says another instance
+/// polls now.
+async fn poll(
+    config: &TelegramConfig,
+    handler: Handler,
+    leader: Option<watch::Receiver<bool>>,
+    shutdown: CancellationToken,
+) -> Result<(), TelegramError> {
+    let (bot, status, cluster) = (handler.bot.clone(), handler.status.clone(), handler.cluster.clone());
+    let tree = dptree::endpoint(|update: Update, handler: Handler| async move {
+        handler.handle(update).await;
+        Ok::<(), Infallible>(())
+    });
+    let mut dispatcher = Dispatcher::builder(bot.clone(), tree)
+        .dependencies(dptree::deps![handler])
         // One worker per chat costs a queue block of 32 updates per chat: at
         // thousands of chats, tens of MiB. Chats are spread over a fixed set
         // of workers instead; a chat always lands on the same one, so its
@@ -135,8 +192,19 @@ pub async fn run(
         .distribution_function(|update| update.chat().map(|chat| chat.id.0.rem_euclid(WORKERS)))
         .build();
     let token = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        shutdown.cancelled().await;
+    let stopper = tokio::spawn(async move {
+        let lost = async {
+            match leader {
+                Some(mut leader) => {
+                    let _ = leader.wait_for(|lead| !*lead).await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            () = lost => {}
+        }
         // Idle-shutdown errors mean the dispatcher is not running: nothing to stop.
         if let Ok(done) = token.shutdown() {
             done.await;
@@ -144,8 +212,99 @@ pub async fn run(
     });
     let listener = Polling::builder(bot).timeout(config.poll_timeout).delete_webhook().await.build();
     let errors = Arc::new(PollErrors(status));
-    dispatcher.try_dispatch_with_listener(listener, errors).await.map_err(TelegramError::Start)?;
-    Ok(())
+    let result = match cluster {
+        Some(cluster) => {
+            let claiming = StatefulListener::new((listener, cluster), claimed_updates, |state: &mut Claiming| {
+                state.0.stop_token()
+            });
+            dispatcher.try_dispatch_with_listener(claiming, errors).await
+        }
+        None => dispatcher.try_dispatch_with_listener(listener, errors).await,
+    };
+    let result = result.map_err(TelegramError::Start);
+    stopper.abort();
+    result
+}
+
+/// The polling listener and the cluster its updates are claimed in.
+type Claiming = (Polling<Tg>, Arc<dyn Cluster>);
+
+/// The updates of `state`'s polling that this instance claimed: each is
+/// claimed before the stream is asked for the next, so Telegram hears the
+/// batch arrived (the next `getUpdates`) only once all of it is claimed.
+fn claimed_updates(state: &mut Claiming) -> impl Stream<Item = Result<Update, RequestError>> + Send + '_ {
+    let (polling, cluster) = state;
+    let cluster = cluster.clone();
+    polling.as_stream().filter_map(move |result| {
+        let cluster = cluster.clone();
+        async move {
+            let update = match result {
+                Ok(update) => update,
+                Err(err) => return Some(Err(err)),
+            };
+            let json = serde_json::to_vec(&update).unwrap_or_default();
+            if cluster.begin(update.id.0, json).await {
+                Some(Ok(update))
+            } else {
+                tracing::debug!(update = update.id.0, "another instance has this update");
+                None
+            }
+        }
+    })
+}
+
+/// Every few seconds, answers what dead instances left unanswered.
+async fn rescue(handler: Handler, cluster: Arc<dyn Cluster>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(RESCUE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        for json in cluster.orphans().await {
+            // From bytes, not a Value: from_value yields UpdateKind::Error.
+            let update = match serde_json::from_slice::<Update>(&json) {
+                Ok(update) if !matches!(update.kind, UpdateKind::Error(_)) => update,
+                _ => {
+                    tracing::error!("an update another instance left unanswered does not parse; dropped");
+                    continue;
+                }
+            };
+            tracing::warn!(update = update.id.0, "answering an update another instance left unanswered");
+            let handler = handler.clone();
+            tokio::spawn(async move { handler.handle(update).await });
+        }
+    }
+}
+
+/// What handling an update needs.
+#[derive(Clone)]
+struct Handler {
+    bot: Tg,
+    service: MuseService,
+    status: Arc<TelegramStatus>,
+    waits: Waits,
+    live: Live,
+    cluster: Option<Arc<dyn Cluster>>,
+}
+
+impl Handler {
+    /// Answers an update (this instance holds its claim, with a cluster),
+    /// and says it was answered.
+    async fn handle(self, update: Update) {
+        let id = update.id;
+        self.status.last_update_ms.store(now_ms(), Ordering::Relaxed);
+        let cluster = self.cluster.clone();
+        match update.kind {
+            UpdateKind::Message(message) => self.on_message(message).await,
+            UpdateKind::CallbackQuery(query) => self.on_callback(query).await,
+            _ => {}
+        }
+        if let Some(cluster) = cluster {
+            cluster.end(id.0).await;
+        }
+    }
 }
 
 /// The command menu in each interface language: English as the default,
@@ -179,52 +338,36 @@ struct Waits(Option<WaitEstimate>);
 #[derive(Clone)]
 struct Live(Option<Arc<LiveDrafts>>);
 
-async fn on_message(
-    bot: Tg,
-    message: Message,
-    service: MuseService,
-    status: Arc<TelegramStatus>,
-    waits: Waits,
-    live: Live,
-) -> Result<(), Infallible> {
-    status.last_update_ms.store(now_ms(), Ordering::Relaxed);
-    let Some(user) = message.from.as_ref() else {
-        return Ok(()); // channel posts and anonymous admins: nobody to answer
-    };
-    let input = match message.text() {
-        Some(text) => Input::Text(text.to_owned()),
-        None => Input::NonText,
-    };
-    let request = Request::new(user.id.0, user.language_code.clone(), input);
-    let live = live.0.filter(|_| message.chat.is_private());
-    answer(&bot, message.chat.id, request, service, waits, live).await;
-    Ok(())
-}
-
-async fn on_callback(
-    bot: Tg,
-    query: CallbackQuery,
-    service: MuseService,
-    status: Arc<TelegramStatus>,
-    waits: Waits,
-    live: Live,
-) -> Result<(), Infallible> {
-    status.last_update_ms.store(now_ms(), Ordering::Relaxed);
-    // Stop the button's spinner first; the drafts follow.
-    if let Err(err) = bot.answer_callback_query(query.id.clone()).await {
-        tracing::warn!(error = %err, "could not answer a button press");
+impl Handler {
+    async fn on_message(self, message: Message) {
+        let Some(user) = message.from.as_ref() else {
+            return; // channel posts and anonymous admins: nobody to answer
+        };
+        let input = match message.text() {
+            Some(text) => Input::Text(text.to_owned()),
+            None => Input::NonText,
+        };
+        let request = Request::new(user.id.0, user.language_code.clone(), input);
+        let live = self.live.0.filter(|_| message.chat.is_private());
+        answer(&self.bot, message.chat.id, request, self.service, self.waits, live).await;
     }
-    let (Some(data), Some(message)) = (query.data, query.message) else {
-        return Ok(());
-    };
-    let chat = match message {
-        MaybeInaccessibleMessage::Regular(message) => message.chat,
-        MaybeInaccessibleMessage::Inaccessible(message) => message.chat,
-    };
-    let request = Request::new(query.from.id.0, query.from.language_code, Input::Button(data));
-    let live = live.0.filter(|_| chat.is_private());
-    answer(&bot, chat.id, request, service, waits, live).await;
-    Ok(())
+
+    async fn on_callback(self, query: CallbackQuery) {
+        // Stop the button's spinner first; the drafts follow.
+        if let Err(err) = self.bot.answer_callback_query(query.id.clone()).await {
+            tracing::warn!(error = %err, "could not answer a button press");
+        }
+        let (Some(data), Some(message)) = (query.data, query.message) else {
+            return;
+        };
+        let chat = match message {
+            MaybeInaccessibleMessage::Regular(message) => message.chat,
+            MaybeInaccessibleMessage::Inaccessible(message) => message.chat,
+        };
+        let request = Request::new(query.from.id.0, query.from.language_code, Input::Button(data));
+        let live = self.live.0.filter(|_| chat.is_private());
+        answer(&self.bot, chat.id, request, self.service, self.waits, live).await;
+    }
 }
 
 /// Shows the reply in the making (a live draft of the model's text so far

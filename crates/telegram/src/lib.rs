@@ -27,4 +27,6 @@ pub mod adapter;
 pub mod draft;
 pub mod render;
 
-pub use adapter::{MuseService, SETTINGS, TelegramConfig, TelegramError, TelegramStatus, WaitEstimate, probe, run};
+pub use adapter::{
+    Cluster, MuseService, SETTINGS, TelegramConfig, TelegramError, TelegramStatus, WaitEstimate, probe, run,
+};

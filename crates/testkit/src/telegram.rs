@@ -83,6 +83,11 @@ struct Recorded {
     faults: VecDeque<PlannedFault>,
     /// Users whose client is not in English: their `language_code`.
     langs: std::collections::HashMap<u64, String>,
+    /// The number of the latest `getUpdates`: an older one still waiting
+    /// is ended with 409 Conflict, as Telegram ends it.
+    poller: u64,
+    /// `getUpdates` requests ended that way.
+    conflicts: u64,
 }
 
 #[derive(Default)]
@@ -255,6 +260,12 @@ impl FakeTelegram {
         }
     }
 
+    /// How many `getUpdates` requests were ended by a newer one (409
+    /// Conflict): more than one instance polling at once.
+    pub fn poll_conflicts(&self) -> u64 {
+        self.shared.lock().conflicts
+    }
+
     /// The texts of successful `sendMessage` calls after `since`.
     pub fn sent_texts(&self, since: usize) -> Vec<String> {
         self.calls_since(since, "sendMessage").iter().filter_map(|c| c.str("text").map(str::to_owned)).collect()
@@ -416,7 +427,7 @@ async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
             ok(json!(true))
         }
         "getmycommands" => ok(json!([])),
-        "getupdates" => ok(poll(shared, params).await),
+        "getupdates" => poll(shared, params).await,
         "senddocument" => match params.get("document") {
             Some(document) => {
                 let mut message = bot_message(shared, "sendmessage", params, "");
@@ -470,27 +481,41 @@ fn bot_message(shared: &Shared, method: &str, params: &Value, text: &str) -> Val
 
 /// `getUpdates` as Telegram does it: confirm everything below `offset`,
 /// then answer at once if updates are waiting, or hold the request open
-/// for up to `timeout` seconds until one arrives.
-async fn poll(shared: &Shared, params: &Value) -> Value {
+/// for up to `timeout` seconds until one arrives. A second poller ends the
+/// first one's wait with 409 Conflict.
+async fn poll(shared: &Shared, params: &Value) -> Response {
     let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
     let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
     let timeout = Duration::from_secs(params.get("timeout").and_then(Value::as_u64).unwrap_or(0));
     let deadline = tokio::time::Instant::now() + timeout;
+    let me = {
+        let mut state = shared.lock();
+        state.poller += 1;
+        state.poller
+    };
+    // Wake the one waiting, if any, to find it was replaced.
+    shared.new_update.notify_waiters();
     loop {
         let notified = shared.new_update.notified();
         {
             let mut state = shared.lock();
+            if state.poller != me {
+                state.conflicts += 1;
+                let conflict =
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
+                return error(StatusCode::CONFLICT, conflict, None);
+            }
             while state.updates.front().is_some_and(|(id, _)| *id < offset) {
                 state.updates.pop_front();
             }
             let ready: Vec<Value> =
                 state.updates.iter().filter(|(id, _)| *id >= offset).take(limit).map(|(_, u)| u.clone()).collect();
             if !ready.is_empty() {
-                return Value::Array(ready);
+                return ok(Value::Array(ready));
             }
         }
         if tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return json!([]);
+            return ok(json!([]));
         }
     }
 }

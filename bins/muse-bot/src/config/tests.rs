@@ -45,6 +45,7 @@ fn bad_values_name_the_setting() {
         ("ADMIN_IDS", "12, abc"),
         ("ALLOWED_USER_IDS", "-5"),
         ("INJECTION_FLAG_SCORE", "0.9"),
+        ("STORE_URL", "postgres://db"),
     ] {
         let err = Config::load(&env(&[(name, value)])).unwrap_err().to_string();
         assert!(err.starts_with(&format!("{name}: ")), "{err}");
@@ -114,4 +115,15 @@ fn the_readme_table_matches_the_settings() {
     for name in settings.keys() {
         assert!(listed.contains(name), "{name} is missing from the README's configuration table");
     }
+}
+
+#[test]
+fn store_url_picks_redis_and_never_shows_its_password() {
+    assert!(Config::load(&env(&[])).unwrap().redis.is_none(), "DATA_DIR by default");
+    let config = Config::load(&env(&[("STORE_URL", "redis://:hunter2@cache:6379/0")])).unwrap();
+    let redis = config.redis.expect("redis");
+    assert_eq!(redis.url, "redis://:hunter2@cache:6379/0");
+    assert!(!format!("{redis:?}").contains("hunter2"));
+    let err = Config::load(&env(&[("STORE_URL", "http://:hunter2@cache")])).unwrap_err().to_string();
+    assert!(!err.contains("hunter2"), "{err}");
 }
