@@ -33,6 +33,15 @@ pub(crate) fn create_dir(path: &Path) -> io::Result<()> {
 /// Takes the lock on `root`: one writer per data directory.
 pub(crate) fn lock(root: &Path) -> io::Result<Result<File, ()>> {
     let file = OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(root.join("LOCK"))?;
+    // A lock just released can stay held for a moment: by a process still
+    // exiting, or by a child forked (and not yet exec'd) while it was held.
+    for pause in [10, 20, 40, 80, 150, 300] {
+        match file.try_lock() {
+            Ok(()) => return Ok(Ok(file)),
+            Err(fs::TryLockError::WouldBlock) => std::thread::sleep(std::time::Duration::from_millis(pause)),
+            Err(fs::TryLockError::Error(err)) => return Err(err),
+        }
+    }
     match file.try_lock() {
         Ok(()) => Ok(Ok(file)),
         Err(fs::TryLockError::WouldBlock) => Ok(Err(())),
