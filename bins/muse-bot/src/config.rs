@@ -180,6 +180,12 @@ impl Config {
         // A streaming model client is what live drafts show.
         let live_drafts = llm.as_ref().is_some_and(|llm| llm.stream);
         let telegram = TelegramConfig::from_settings(&s)?.map(|t| TelegramConfig { live_drafts, ..t });
+        // The ops routes share the webhook's server.
+        if let Some(webhook) = telegram.as_ref().and_then(|t| t.webhook.as_ref())
+            && muse_health::http::ROUTES.contains(&webhook.url.path())
+        {
+            return Err(invalid("TELEGRAM_WEBHOOK_URL", format!("the path {} is an ops route", webhook.url.path())));
+        }
         Ok(Config {
             telegram,
             llm,

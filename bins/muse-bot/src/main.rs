@@ -114,7 +114,10 @@ async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
         }
         (Mode::Telegram, Some(telegram)) => {
             tracing::info!("{}", stack::banner(&config, muse_domain::Ui::En));
-            if let Some(addr) = config.health_addr {
+            // In webhook mode the ops routes share the webhook's server.
+            let webhook = telegram.webhook.is_some();
+            let routes = webhook.then(|| muse_health::router(runner.clone(), metrics.clone()));
+            if let Some(addr) = config.health_addr.filter(|_| !webhook) {
                 let router = muse_health::router(runner, metrics);
                 let bound = muse_health::spawn(addr, router, shutdown.clone().cancelled_owned())
                     .await
@@ -122,9 +125,11 @@ async fn run(mode: Mode, mut config: Config) -> anyhow::Result<()> {
                 tracing::info!("ops HTTP listening on http://{bound}");
             }
             let cluster = store.redis().map(|redis| {
-                cluster::RedisCluster::start(redis.clone(), true, shutdown.clone()) as Arc<dyn muse_telegram::Cluster>
+                cluster::RedisCluster::start(redis.clone(), !webhook, shutdown.clone())
+                    as Arc<dyn muse_telegram::Cluster>
             });
-            muse_telegram::run(telegram, service, status.unwrap_or_default(), waits, cluster, shutdown).await?;
+            let status = status.unwrap_or_default();
+            muse_telegram::run(telegram, service, status, waits, cluster, routes, shutdown).await?;
         }
         (Mode::Telegram, None) => unreachable!("checked in main"),
     }

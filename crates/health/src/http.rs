@@ -25,6 +25,9 @@ struct Ops {
     metrics: MetricsRender,
 }
 
+/// The paths [`router`] serves.
+pub const ROUTES: [&str; 4] = ["/healthz", "/readyz", "/health", "/metrics"];
+
 /// The routes. Each client IP may make 20 requests in a burst, then 10 a second.
 pub fn router(runner: Arc<Runner>, metrics: MetricsRender) -> Router {
     let limit = GovernorConfigBuilder::default()

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::{Stream, StreamExt as _};
-use muse_domain::settings::{SettingError, Settings, Table};
+use muse_domain::settings::{SettingError, Settings, Table, invalid};
 use muse_domain::{Input, MENU, Part, Press, Reply, Request, Ui};
 use secrecy::{ExposeSecret, SecretString};
+use std::pin::Pin;
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::Dispatcher;
@@ -20,13 +21,16 @@ use teloxide::types::{
 };
 use teloxide::update_listeners::{AsUpdateStream as _, Polling, StatefulListener, UpdateListener as _};
 use teloxide::{RequestError, dptree};
-use tokio::sync::watch;
+
+use teloxide::error_handlers::LoggingErrorHandler;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
 use crate::draft::LiveDrafts;
 use crate::render::{MAX_MESSAGE_LEN, render};
+use crate::webhook::{WebhookConfig, valid_secret};
 
 /// The service the adapter calls for each update.
 pub type MuseService = BoxCloneSyncService<Request, Reply, Infallible>;
@@ -46,26 +50,51 @@ pub struct TelegramConfig {
     /// Stream drafts into private chats with `sendMessageDraft` while the
     /// model writes (on when the model client streams).
     pub live_drafts: bool,
+    /// Webhook mode; `None`: long polling.
+    pub webhook: Option<WebhookConfig>,
 }
 
 /// The settings the adapter reads, with their defaults.
-pub const SETTINGS: Table = &[("TELEGRAM_BOT_TOKEN", ""), ("TELEGRAM_API_URL", "https://api.telegram.org")];
+pub const SETTINGS: Table = &[
+    ("TELEGRAM_BOT_TOKEN", ""),
+    ("TELEGRAM_API_URL", "https://api.telegram.org"),
+    ("TELEGRAM_WEBHOOK_URL", ""),
+    ("TELEGRAM_WEBHOOK_SECRET", ""),
+    ("WEBHOOK_ADDR", "0.0.0.0:8443"),
+];
+
+fn http_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|err| format!("not a URL ({err}): {text}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        _ => Err(format!("must start with http:// or https://, found {text}")),
+    }
+}
 
 impl TelegramConfig {
     /// The configuration from `settings` (see [`SETTINGS`]); `None` without a token.
     pub fn from_settings(settings: &Settings) -> Result<Option<TelegramConfig>, SettingError> {
-        let api_url = settings.parse("TELEGRAM_API_URL", |text| {
-            let url = url::Url::parse(text).map_err(|err| format!("not a URL ({err}): {text}"))?;
-            match url.scheme() {
-                "http" | "https" => Ok(url),
-                _ => Err(format!("must start with http:// or https://, found {text}")),
+        let api_url = settings.parse("TELEGRAM_API_URL", http_url)?;
+        let webhook = match settings.optional("TELEGRAM_WEBHOOK_URL") {
+            None => None,
+            Some(url) => {
+                let url = http_url(url).map_err(|problem| invalid("TELEGRAM_WEBHOOK_URL", problem))?;
+                let secret = settings.required("TELEGRAM_WEBHOOK_SECRET", "a secret for webhook mode")?;
+                if !valid_secret(secret) {
+                    return Err(invalid("TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters of A-Z a-z 0-9 _ -"));
+                }
+                let addr = settings.parse("WEBHOOK_ADDR", |text| {
+                    text.parse().map_err(|_| format!("not an address like 0.0.0.0:8443: {text}"))
+                })?;
+                Some(WebhookConfig { url, secret: SecretString::from(secret), addr })
             }
-        })?;
+        };
         Ok(settings.optional("TELEGRAM_BOT_TOKEN").map(|token| TelegramConfig {
             token: SecretString::from(token),
             api_url,
             poll_timeout: Duration::from_secs(10),
             live_drafts: false,
+            webhook,
         }))
     }
 }
@@ -106,6 +135,12 @@ pub enum TelegramError {
     /// `getMe` failed: a wrong token, or the Bot API is unreachable.
     #[error("Telegram did not accept the bot token or could not be reached: {0}")]
     Start(RequestError),
+    /// `setWebhook` failed: Telegram refused the URL or the secret.
+    #[error("Telegram refused the webhook: {0}")]
+    Webhook(RequestError),
+    /// The webhook's address could not be bound.
+    #[error("WEBHOOK_ADDR {0}: {1}")]
+    Listen(std::net::SocketAddr, std::io::Error),
 }
 
 /// What the adapter needs when several instances serve one bot: who may
@@ -133,14 +168,16 @@ const RESCUE_EVERY: Duration = Duration::from_secs(3);
 
 /// Runs the bot until `shutdown` is cancelled: checks the token with `getMe`,
 /// sets the command menu, then long-polls (while `cluster` says this
-/// instance may) and answers each update through `service`. Updates of
-/// one chat are handled in order; chats in parallel.
+/// instance may) or, in webhook mode, serves the webhook with `routes`
+/// (the ops routes) beside it, and answers each update through `service`.
+/// Updates of one chat are handled in order; chats in parallel.
 pub async fn run(
     config: TelegramConfig,
     service: MuseService,
     status: Arc<TelegramStatus>,
     waits: Option<WaitEstimate>,
     cluster: Option<Arc<dyn Cluster>>,
+    routes: Option<axum::Router>,
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
     let bot = Bot::new(config.token.expose_secret()).set_api_url(config.api_url.clone());
@@ -152,6 +189,9 @@ pub async fn run(
     let handler = Handler { bot: bot.clone(), service, status: status.clone(), waits: Waits(waits), live, cluster };
     if let Some(cluster) = &handler.cluster {
         tokio::spawn(rescue(handler.clone(), cluster.clone(), shutdown.clone()));
+    }
+    if let Some(webhook) = config.webhook.clone() {
+        return serve_webhook(webhook, handler, routes.unwrap_or_default(), shutdown).await;
     }
     let mut leader = handler.cluster.as_ref().map(|cluster| cluster.leader());
     loop {
@@ -179,18 +219,7 @@ async fn poll(
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
     let (bot, status, cluster) = (handler.bot.clone(), handler.status.clone(), handler.cluster.clone());
-    let tree = dptree::endpoint(|update: Update, handler: Handler| async move {
-        handler.handle(update).await;
-        Ok::<(), Infallible>(())
-    });
-    let mut dispatcher = Dispatcher::builder(bot.clone(), tree)
-        .dependencies(dptree::deps![handler])
-        // One worker per chat costs a queue block of 32 updates per chat: at
-        // thousands of chats, tens of MiB. Chats are spread over a fixed set
-        // of workers instead; a chat always lands on the same one, so its
-        // updates stay in order.
-        .distribution_function(|update| update.chat().map(|chat| chat.id.0.rem_euclid(WORKERS)))
-        .build();
+    let mut dispatcher = dispatcher(handler);
     let token = dispatcher.shutdown_token();
     let stopper = tokio::spawn(async move {
         let lost = async {
@@ -224,6 +253,85 @@ async fn poll(
     let result = result.map_err(TelegramError::Start);
     stopper.abort();
     result
+}
+
+/// How many updates the webhook queues before Telegram's requests wait.
+const WEBHOOK_QUEUE: usize = 1024;
+
+/// Registers the webhook and answers what arrives until `shutdown`. The
+/// webhook is not deleted at the end: other instances may still serve it.
+async fn serve_webhook(
+    webhook: WebhookConfig,
+    handler: Handler,
+    routes: axum::Router,
+    shutdown: CancellationToken,
+) -> Result<(), TelegramError> {
+    let bot = handler.bot.clone();
+    bot.set_webhook(webhook.url.clone())
+        .secret_token(webhook.secret.expose_secret())
+        .allowed_updates(crate::webhook::ALLOWED)
+        .await
+        .map_err(TelegramError::Webhook)?;
+    let (updates, inbox) = mpsc::channel(WEBHOOK_QUEUE);
+    let route =
+        crate::webhook::Inbox { secret: Arc::new(webhook.secret.clone()), cluster: handler.cluster.clone(), updates };
+    let app = crate::webhook::router(webhook.url.path(), route).merge(routes);
+    let socket =
+        tokio::net::TcpListener::bind(webhook.addr).await.map_err(|err| TelegramError::Listen(webhook.addr, err))?;
+    tracing::info!(addr = %webhook.addr, path = webhook.url.path(), "webhook listening");
+    // The ops routes limit each client IP: the server hands them the peer address.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(socket, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = tokio::spawn(async move {
+        if let Err(err) = server.await {
+            tracing::error!(error = %err, "the webhook server failed");
+        }
+    });
+    let stream: Pin<Box<dyn Stream<Item = Result<Update, Infallible>> + Send>> =
+        Box::pin(futures::stream::unfold(inbox, |mut inbox| async move {
+            inbox.recv().await.map(|update| (Ok(update), inbox))
+        }));
+    let (stop_token, _stop_flag) = teloxide::stop::mk_stop_token();
+    let listener = StatefulListener::new((stream, stop_token), inbound, |state: &mut Inbound| state.1.clone());
+    let mut dispatcher = dispatcher(handler);
+    let token = dispatcher.shutdown_token();
+    // The server stops taking updates first; the dispatcher then answers
+    // those queued (the queue ends when the server is gone) and stops.
+    let stopper = tokio::spawn(async move {
+        shutdown.cancelled().await;
+        let _ = server.await;
+        if let Ok(done) = token.shutdown() {
+            done.await;
+        }
+    });
+    dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::new()).await;
+    stopper.abort();
+    Ok(())
+}
+
+/// The webhook's queue, and the listener's stop token.
+type Inbound = (Pin<Box<dyn Stream<Item = Result<Update, Infallible>> + Send>>, teloxide::stop::StopToken);
+
+fn inbound(state: &mut Inbound) -> &mut Pin<Box<dyn Stream<Item = Result<Update, Infallible>> + Send>> {
+    &mut state.0
+}
+
+/// The dispatcher of updates to `handler`: one chat's updates in order,
+/// chats in parallel.
+fn dispatcher(handler: Handler) -> Dispatcher<Tg, Infallible, i64> {
+    let bot = handler.bot.clone();
+    let tree = dptree::endpoint(|update: Update, handler: Handler| async move {
+        handler.handle(update).await;
+        Ok::<(), Infallible>(())
+    });
+    Dispatcher::builder(bot, tree)
+        .dependencies(dptree::deps![handler])
+        // One worker per chat costs a queue block of 32 updates per chat: at
+        // thousands of chats, tens of MiB. Chats are spread over a fixed set
+        // of workers instead; a chat always lands on the same one, so its
+        // updates stay in order.
+        .distribution_function(|update| update.chat().map(|chat| chat.id.0.rem_euclid(WORKERS)))
+        .build()
 }
 
 /// The polling listener and the cluster its updates are claimed in.

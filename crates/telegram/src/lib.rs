@@ -11,6 +11,7 @@
 //!
 //! - [`adapter`]: [`run`], the dispatcher, handlers for messages and button presses.
 //! - [`draft`]: live drafting with `sendMessageDraft`, a typed request teloxide 0.17 lacks.
+//! - [`webhook`]: webhook mode, claiming each update before Telegram hears it arrived.
 //! - [`render`]: [`Reply`](muse_domain::Reply) to HTML messages.
 //!
 //! # Example
@@ -26,6 +27,7 @@
 pub mod adapter;
 pub mod draft;
 pub mod render;
+pub mod webhook;
 
 pub use adapter::{
     Cluster, MuseService, SETTINGS, TelegramConfig, TelegramError, TelegramStatus, WaitEstimate, probe, run,

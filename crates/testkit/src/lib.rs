@@ -9,6 +9,7 @@
 //!
 //! - [`telegram`]: [`FakeTelegram`], the Bot API: long polling, sends, faults.
 //! - [`openai`]: [`FakeOpenAi`], chat completions (JSON and SSE), models, faults, a journal.
+//! - [`proxy`]: [`RoundRobin`], a TCP load balancer for several bot instances.
 //! - [`redis`]: [`RedisServer`], a real `redis-server` on a free port.
 //!
 //! # Example
@@ -29,11 +30,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub mod openai;
+pub mod proxy;
 pub mod redis;
 pub mod telegram;
 
 pub use openai::Fault as ModelFault;
 pub use openai::{FakeOpenAi, JournalEntry, Rule};
+pub use proxy::RoundRobin;
 pub use redis::RedisServer;
 pub use telegram::Fault as TelegramFault;
 pub use telegram::{Call, FakeTelegram};

@@ -88,6 +88,12 @@ struct Recorded {
     poller: u64,
     /// `getUpdates` requests ended that way.
     conflicts: u64,
+    /// The webhook set with `setWebhook`: its URL and secret token.
+    webhook: Option<(String, String)>,
+    /// Updates waiting to be posted to the webhook.
+    outbox: VecDeque<Value>,
+    /// What webhook deliveries saw.
+    deliveries: webhook::Deliveries,
 }
 
 #[derive(Default)]
@@ -95,6 +101,7 @@ struct Shared {
     state: Mutex<Recorded>,
     new_update: Notify,
     new_call: Notify,
+    new_outbox: Notify,
 }
 
 impl Shared {
@@ -132,9 +139,15 @@ impl Shared {
         let update_id = state.next_update_id;
         let mut update = make(state.next_message_id);
         update["update_id"] = json!(update_id);
-        state.updates.push_back((update_id, update));
-        drop(state);
-        self.new_update.notify_waiters();
+        if state.webhook.is_some() {
+            state.outbox.push_back(update);
+            drop(state);
+            self.new_outbox.notify_one();
+        } else {
+            state.updates.push_back((update_id, update));
+            drop(state);
+            self.new_update.notify_waiters();
+        }
         update_id
     }
 }
@@ -160,6 +173,7 @@ impl FakeTelegram {
             .route("/{bot}/{method}", any(handle))
             .with_state(shared.clone());
         let server = Server::start(TcpListener::bind(addr).await?, app)?;
+        tokio::spawn(webhook::deliver(Arc::downgrade(&shared)));
         Ok(FakeTelegram { shared, server })
     }
 
@@ -258,6 +272,16 @@ impl FakeTelegram {
                 anyhow::bail!("waited {timeout:?} for {count} {method} calls, got {}", calls.len());
             }
         }
+    }
+
+    /// The webhook's URL, once `setWebhook` set one.
+    pub fn webhook_url(&self) -> Option<String> {
+        self.shared.lock().webhook.as_ref().map(|(url, _)| url.clone())
+    }
+
+    /// What webhook deliveries have seen so far.
+    pub fn deliveries(&self) -> webhook::Deliveries {
+        self.shared.lock().deliveries.clone()
     }
 
     /// How many `getUpdates` requests were ended by a newer one (409
@@ -422,10 +446,34 @@ async fn handle(
 async fn answer(shared: &Shared, method: &str, params: &Value) -> Response {
     match method {
         "getme" => ok(me()),
-        "getwebhookinfo" => ok(json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })),
-        "deletewebhook" | "setmycommands" | "sendchataction" | "answercallbackquery" | "deletemessage" | "close" => {
+        "getwebhookinfo" => {
+            let state = shared.lock();
+            let url = state.webhook.as_ref().map_or("", |(url, _)| url.as_str()).to_owned();
+            ok(json!({ "url": url, "has_custom_certificate": false, "pending_update_count": state.outbox.len() }))
+        }
+        "setwebhook" => match params.get("url").and_then(Value::as_str) {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                let secret = params.get("secret_token").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let mut state = shared.lock();
+                state.webhook = Some((url.to_owned(), secret));
+                // Updates not yet fetched go to the webhook now.
+                let waiting: Vec<Value> = state.updates.drain(..).map(|(_, update)| update).collect();
+                state.outbox.extend(waiting);
+                drop(state);
+                shared.new_outbox.notify_one();
+                ok(json!(true))
+            }
+            _ => error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: bad webhook: an HTTPS URL must be provided for webhook",
+                None,
+            ),
+        },
+        "deletewebhook" => {
+            shared.lock().webhook = None;
             ok(json!(true))
         }
+        "setmycommands" | "sendchataction" | "answercallbackquery" | "deletemessage" | "close" => ok(json!(true)),
         "getmycommands" => ok(json!([])),
         "getupdates" => poll(shared, params).await,
         "senddocument" => match params.get("document") {
@@ -490,6 +538,10 @@ async fn poll(shared: &Shared, params: &Value) -> Response {
     let deadline = tokio::time::Instant::now() + timeout;
     let me = {
         let mut state = shared.lock();
+        if state.webhook.is_some() {
+            let conflict = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
+            return error(StatusCode::CONFLICT, conflict, None);
+        }
         state.poller += 1;
         state.poller
     };
@@ -542,3 +594,4 @@ async fn control_calls(State(shared): State<Arc<Shared>>) -> Response {
 
 #[cfg(test)]
 mod tests;
+pub mod webhook;

@@ -127,3 +127,23 @@ fn store_url_picks_redis_and_never_shows_its_password() {
     let err = Config::load(&env(&[("STORE_URL", "http://:hunter2@cache")])).unwrap_err().to_string();
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn webhook_mode_needs_a_valid_secret_and_address() {
+    let base = [("TELEGRAM_BOT_TOKEN", "1:x"), ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/telegram")];
+    let err = Config::load(&env(&base)).unwrap_err().to_string();
+    assert!(err.starts_with("TELEGRAM_WEBHOOK_SECRET: "), "{err}");
+    let mut with = base.to_vec();
+    with.push(("TELEGRAM_WEBHOOK_SECRET", "not allowed!"));
+    let err = Config::load(&env(&with)).unwrap_err().to_string();
+    assert!(err.starts_with("TELEGRAM_WEBHOOK_SECRET: ") && !err.contains("not allowed!"), "{err}");
+    with.pop();
+    with.push(("TELEGRAM_WEBHOOK_SECRET", "s3cret_value-1"));
+    let webhook = Config::load(&env(&with)).unwrap().telegram.unwrap().webhook.expect("webhook mode");
+    assert_eq!(webhook.url.path(), "/telegram");
+    assert_eq!(webhook.addr.to_string(), "0.0.0.0:8443");
+    assert!(!format!("{webhook:?}").contains("s3cret_value-1"), "the secret is never shown");
+    with.push(("WEBHOOK_ADDR", "nowhere"));
+    assert!(Config::load(&env(&with)).unwrap_err().to_string().starts_with("WEBHOOK_ADDR: "));
+    assert!(Config::load(&env(&[("TELEGRAM_BOT_TOKEN", "1:x")])).unwrap().telegram.unwrap().webhook.is_none());
+}
