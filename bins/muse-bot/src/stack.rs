@@ -209,7 +209,12 @@ fn shared_rate<K: 'static>(
     let redis = redis?.clone();
     Some(Arc::new(move |key: &K| {
         let (redis, name) = (redis.clone(), name(key));
-        Box::pin(async move { redis.take(&name, rate.get()).await.map_err(BoxError::from) })
+        Box::pin(async move {
+            redis.take(&name, rate.get()).await.map_err(|err| {
+                metrics::counter!("muse_redis_fallbacks_total", "what" => "model limit").increment(1);
+                BoxError::from(err)
+            })
+        })
     }))
 }
 

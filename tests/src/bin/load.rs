@@ -12,6 +12,10 @@
 //! minute, replenished every second (600 a minute: 10 each second), and
 //! announces it in `x-ratelimit-*` headers; the run then reports the 429s
 //! the fake sent, and which users waited past 3 s without the queue notice.
+//!
+//! With `MUSE_LOAD_INSTANCES=2` the run starts a `redis-server` and that
+//! many instances in webhook mode on it, behind a round-robin balancer;
+//! CPU and memory are then the sum over the instances.
 
 use std::time::{Duration, Instant};
 
@@ -77,15 +81,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("LLM_QUEUE_MAX", "1000000"),
         ("LLM_DEADLINE_SECS", "3600"),
     ];
-    let mut child = muse_tests::command_of(&bot, data.path(), &[], &env).spawn()?;
-    let pid = child.id().ok_or("no pid")?;
-    telegram.wait_calls(0, "getUpdates", 1, Duration::from_secs(30)).await?;
+    let instances: usize = std::env::var("MUSE_LOAD_INSTANCES").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let mut children = Vec::new();
+    let mut _cluster = None;
+    if instances > 1 {
+        let redis = muse_testkit::RedisServer::start()?;
+        let ports: Vec<u16> = (0..instances)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()))
+            .collect::<Result<_, _>>()?;
+        let backends = ports.iter().map(|port| std::net::SocketAddr::from(([127, 0, 0, 1], *port))).collect();
+        let balancer = muse_testkit::RoundRobin::spawn(backends).await?;
+        let (store, hook) = (redis.url(), format!("{}/telegram", balancer.url()));
+        for port in &ports {
+            let addr = format!("127.0.0.1:{port}");
+            let mut env = env.to_vec();
+            env.extend([
+                ("STORE_URL", store.as_str()),
+                ("TELEGRAM_WEBHOOK_URL", hook.as_str()),
+                ("TELEGRAM_WEBHOOK_SECRET", "load"),
+                ("WEBHOOK_ADDR", addr.as_str()),
+            ]);
+            children.push(muse_tests::command_of(&bot, data.path(), &[], &env).spawn()?);
+        }
+        telegram.wait_calls(0, "setWebhook", instances, Duration::from_secs(30)).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        _cluster = Some((redis, balancer));
+    } else {
+        children.push(muse_tests::command_of(&bot, data.path(), &[], &env).spawn()?);
+        telegram.wait_calls(0, "getUpdates", 1, Duration::from_secs(30)).await?;
+    }
+    let pids: Vec<u32> = children.iter().filter_map(tokio::process::Child::id).collect();
+    // Summed over the instances.
+    let total_cpu = || pids.iter().map(|pid| cpu_seconds(*pid)).sum::<f64>();
+    let status_kib = |key: &str| pids.iter().map(|pid| status_kib(*pid, key)).sum::<f64>();
     // The idle cost (long polling, timers) over 10 s, to separate it out.
-    let idle_started = (cpu_seconds(pid), Instant::now());
+    let idle_started = (total_cpu(), Instant::now());
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let idle_rate = (cpu_seconds(pid) - idle_started.0) / idle_started.1.elapsed().as_secs_f64();
-    let idle = status_kib(pid, "VmRSS:") / 1024.0;
-    let (cpu_before, started, mark) = (cpu_seconds(pid), Instant::now(), telegram.mark());
+    let idle_rate = (total_cpu() - idle_started.0) / idle_started.1.elapsed().as_secs_f64();
+    let idle = status_kib("VmRSS:") / 1024.0;
+    let (cpu_before, started, mark) = (total_cpu(), Instant::now(), telegram.mark());
     for round in 0..per_user {
         for user in 1..=users {
             telegram.inject_text(user, &format!("/reply hey gorgeous, what are you up to tonight? ({round})"));
@@ -104,7 +138,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (wall, cpu) = (started.elapsed(), cpu_seconds(pid) - cpu_before);
+    let (wall, cpu) = (started.elapsed(), total_cpu() - cpu_before);
     println!(
         "{users} chats x {per_user} message(s): {replies} replies in {wall:.1?} ({:.0} replies/s)",
         replies as f64 / wall.as_secs_f64()
@@ -118,8 +152,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "bot memory: {idle:.1} MiB resident idle, {:.1} MiB at the end, {:.1} MiB peak",
-        status_kib(pid, "VmRSS:") / 1024.0,
-        status_kib(pid, "VmHWM:") / 1024.0
+        status_kib("VmRSS:") / 1024.0,
+        status_kib("VmHWM:") / 1024.0
     );
     let offline = telegram.sent_texts(mark).iter().filter(|t| t.contains("offline writer")).count();
     println!(
@@ -147,6 +181,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             model.over_budget()
         );
     }
-    child.start_kill()?;
+    for mut child in children {
+        child.start_kill()?;
+    }
     Ok(())
 }
