@@ -156,8 +156,13 @@ impl Config {
         let redis = s
             .optional("STORE_URL")
             .map(|url| match url.split_once("://") {
-                Some(("redis" | "rediss", _)) => Ok(RedisConfig::new(url)),
-                _ => Err(invalid("STORE_URL", "must be redis://host:port (or rediss://), or empty for DATA_DIR")),
+                Some(("redis", _)) => Ok(RedisConfig::new(url)),
+                // The client is built without TLS.
+                Some(("rediss", _)) => Err(invalid(
+                    "STORE_URL",
+                    "rediss:// (TLS) is not supported: reach Redis over a private network or a TLS tunnel",
+                )),
+                _ => Err(invalid("STORE_URL", "must be redis://host:port, or empty for DATA_DIR")),
             })
             .transpose()?;
         let health_addr = s.optional("HEALTH_ADDR").map(|addr| {

@@ -126,6 +126,8 @@ fn store_url_picks_redis_and_never_shows_its_password() {
     assert!(!format!("{redis:?}").contains("hunter2"));
     let err = Config::load(&env(&[("STORE_URL", "http://:hunter2@cache")])).unwrap_err().to_string();
     assert!(!err.contains("hunter2"), "{err}");
+    let err = Config::load(&env(&[("STORE_URL", "rediss://:hunter2@cache")])).unwrap_err().to_string();
+    assert!(err.contains("not supported") && !err.contains("hunter2"), "{err}");
 }
 
 #[test]

@@ -32,7 +32,8 @@ use crate::store::{Document, Store, valid_key};
 /// Where the Redis server is and how long to wait for it.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://[user:password@]host[:port][/db]` or `rediss://…`.
+    /// `redis://[user:password@]host[:port][/db]` (the client is built
+    /// without TLS, so `rediss://` fails to connect).
     pub url: String,
     /// Prepended to every key, so several bots can share one server.
     pub prefix: String,
@@ -73,7 +74,7 @@ pub fn redacted(url: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum RedisStoreError {
     /// `STORE_URL` is not a Redis URL.
-    #[error("not a Redis URL (redis://host:port or rediss://…): {0}")]
+    #[error("not a Redis URL (redis://host:port): {0}")]
     BadUrl(String),
     /// A key with characters keys must not have.
     #[error("invalid key {0:?}: use 1-100 characters of A-Z a-z 0-9 _ -")]
