@@ -70,6 +70,7 @@ pub(crate) async fn build(
         None => (None, Vec::new(), Vec::new(), None),
     };
     let sessions = Arc::new(state::sessions(&store).await);
+    state::spawn_recount(&store, &sessions);
     let assistant = Assistant::with_sessions(config.assistant.clone(), model, sessions);
     let general = KeyedLimitLayer::new(config.resilience.rate, notices, |request: &Request| request.user);
     general.spawn_pruning(PRUNE_EVERY);

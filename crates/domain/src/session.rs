@@ -157,6 +157,12 @@ impl<D> StoredSessions<D> {
     pub fn new(documents: D, users: usize) -> StoredSessions<D> {
         StoredSessions { documents, users: AtomicUsize::new(users) }
     }
+
+    /// Sets the number of users to a fresh count (other processes sharing
+    /// the store add users this one does not see).
+    pub fn recount(&self, users: usize) {
+        self.users.store(users, Ordering::Relaxed);
+    }
 }
 
 fn user_key(user: UserId) -> String {
@@ -272,6 +278,8 @@ mod tests {
         assert!(String::from_utf8(body).unwrap().contains("\"name\":\"Kim\""));
         sessions.delete(7).await.unwrap();
         assert_eq!((sessions.load(7).await.unwrap(), sessions.count()), (None, Some(0)));
+        sessions.recount(42);
+        assert_eq!(sessions.count(), Some(42), "a fresh count of a shared store replaces this process's");
     }
 
     #[tokio::test]
