@@ -1,6 +1,6 @@
 //! Crash-safe document storage for bots: a [`Store`] trait, an in-memory
-//! backend and [`FileStore`], whose saves cost the same with ten documents
-//! or a hundred thousand. It knows nothing of Muse: documents are bytes with
+//! backend, [`FileStore`], whose saves cost the same with ten documents
+//! or a hundred thousand, and [`RedisStore`], shared by several processes. It knows nothing of Muse: documents are bytes with
 //! a schema version.
 //!
 //! # Layout

@@ -1,4 +1,6 @@
-//! Muse's Telegram adapter: teloxide long polling in, HTML replies out.
+//! Muse's Telegram adapter: updates in (teloxide long polling, or a webhook;
+//! with a [`Cluster`], each update claimed once among several instances),
+//! HTML replies out.
 //!
 //! It turns each update into a domain [`Request`](muse_domain::Request),
 //! calls the service stack, and renders the [`Reply`](muse_domain::Reply):
