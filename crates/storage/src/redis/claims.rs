@@ -29,8 +29,7 @@ impl RedisStore {
     pub async fn drop_claim(&self, name: &str) -> Result<(), RedisStoreError> {
         let mut invocation = scripts::RELEASE.prepare_invoke();
         invocation.key(self.key("claim", name)).arg(self.instance.as_ref());
-        let mut connection = self.connection.clone();
-        let _: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        let _: i64 = self.invoke(invocation).await?;
         Ok(())
     }
 
@@ -55,8 +54,7 @@ impl RedisStore {
             .arg(millis(ttl))
             .arg(id)
             .arg(body);
-        let mut connection = self.connection.clone();
-        let won: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        let won: i64 = self.invoke(invocation).await?;
         Ok(won == 1)
     }
 
@@ -70,8 +68,7 @@ impl RedisStore {
             .arg(DONE)
             .arg(millis(remember))
             .arg(id);
-        let mut connection = self.connection.clone();
-        let _: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        let _: i64 = self.invoke(invocation).await?;
         Ok(())
     }
 
@@ -105,8 +102,7 @@ impl RedisStore {
             };
             let mut invocation = scripts::TAKE_OVER.prepare_invoke();
             invocation.key(&claim).arg(expected).arg(self.instance.as_ref()).arg(millis(ttl));
-            let mut connection = self.connection.clone();
-            let won: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+            let won: i64 = self.invoke(invocation).await?;
             if won == 1 {
                 taken.push((id, body));
             }

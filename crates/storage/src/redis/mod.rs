@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use ::redis::AsyncCommands as _;
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::envelope;
@@ -228,20 +227,11 @@ impl RedisStore {
         self.observe(result)
     }
 
-    /// Runs a script, recording the outcome.
-    async fn script<T: ::redis::FromRedisValue>(
+    /// Runs a script with its keys and arguments, recording the outcome.
+    pub(super) async fn invoke<T: ::redis::FromRedisValue>(
         &self,
-        script: &::redis::Script,
-        keys: &[&str],
-        args: &[u64],
+        invocation: ::redis::ScriptInvocation<'_>,
     ) -> Result<T, RedisStoreError> {
-        let mut invocation = script.prepare_invoke();
-        for key in keys {
-            invocation.key(*key);
-        }
-        for arg in args {
-            invocation.arg(*arg);
-        }
         let mut connection = self.connection.clone();
         let result = invocation.invoke_async(&mut connection).await;
         self.observe(result)
@@ -308,8 +298,7 @@ impl RedisStore {
     pub async fn renew_lease(&self, name: &str, token: &str, ttl: Duration) -> Result<bool, RedisStoreError> {
         let mut invocation = scripts::RENEW.prepare_invoke();
         invocation.key(self.key("lease", name)).arg(token).arg(millis(ttl));
-        let mut connection = self.connection.clone();
-        let renewed: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        let renewed: i64 = self.invoke(invocation).await?;
         Ok(renewed == 1)
     }
 
@@ -317,8 +306,7 @@ impl RedisStore {
     pub async fn release_lease(&self, name: &str, token: &str) -> Result<bool, RedisStoreError> {
         let mut invocation = scripts::RELEASE.prepare_invoke();
         invocation.key(self.key("lease", name)).arg(token);
-        let mut connection = self.connection.clone();
-        let released: i64 = self.observe(invocation.invoke_async(&mut connection).await)?;
+        let released: i64 = self.invoke(invocation).await?;
         Ok(released == 1)
     }
 
@@ -330,15 +318,10 @@ impl RedisStore {
     pub async fn take(&self, name: &str, per_minute: u32) -> Result<Option<Duration>, RedisStoreError> {
         let interval_us = 60_000_000 / u64::from(per_minute.max(1));
         let burst = u64::from(per_minute.max(1));
-        let wait_us: i64 = self.script(&scripts::GCRA, &[&self.key("rate", name)], &[interval_us, burst]).await?;
+        let mut invocation = scripts::GCRA.prepare_invoke();
+        invocation.key(self.key("rate", name)).arg(interval_us).arg(burst);
+        let wait_us: i64 = self.invoke(invocation).await?;
         Ok((wait_us > 0).then(|| Duration::from_micros(wait_us.unsigned_abs())))
-    }
-
-    /// Adds `by` to the shared counter `name` and returns its new value.
-    pub async fn add(&self, name: &str, by: u64) -> Result<u64, RedisStoreError> {
-        let mut connection = self.connection.clone();
-        let result = connection.incr(self.key("count", name), by).await;
-        self.observe(result)
     }
 }
 
