@@ -6,6 +6,10 @@ use std::time::{Duration, Instant};
 use muse_testkit::{FakeOpenAi, FakeTelegram, ModelFault, RedisServer, RoundRobin, Rule};
 use muse_tests::{BotProcess, PATIENCE, ask, http_get, text};
 
+/// What the fake model answers, and a piece of it that only its drafts contain.
+const DRAFTS: &str = "1. hey you\n2. miss me?\n3. come say hi";
+const DRAFT: &str = "hey you";
+
 /// How soon a standby instance must take over from a dead leader.
 const TAKEOVER: Duration = Duration::from_secs(15);
 
@@ -46,7 +50,7 @@ async fn a_burst_is_answered_exactly_once_when_the_polling_instance_is_killed_mi
     let url = redis.url();
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
-    model.rule(Rule::always("1. hey you\n2. miss me?\n3. come say hi"));
+    model.rule(Rule::always(DRAFTS));
     // Each draft takes a while, so the burst is mid-way when the kill comes.
     model.latency(Duration::from_millis(400), Duration::ZERO);
     let env = [
@@ -63,50 +67,13 @@ async fn a_burst_is_answered_exactly_once_when_the_polling_instance_is_killed_mi
     for user in &users {
         telegram.inject_text(*user, "flirty opener for a gym lover");
     }
-    // The model's answer, not a "you are in the queue" notice.
-    let drafts = |telegram: &FakeTelegram| -> HashMap<u64, usize> {
-        let mut replies: HashMap<u64, usize> = HashMap::new();
-        for call in telegram.calls_since(mark, "sendMessage") {
-            if call.str("text").is_some_and(|text| text.contains("hey you")) {
-                *replies.entry(call.params["chat_id"].as_u64().expect("chat id")).or_default() += 1;
-            }
-        }
-        replies
-    };
-    let deadline = Instant::now() + PATIENCE;
-    while drafts(&telegram).len() < 20 {
-        assert!(
-            Instant::now() < deadline,
-            "the leader did not answer 20 users: {:?}",
-            telegram.calls_since(mark, "sendMessage").iter().take(3).map(|c| c.params.clone()).collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // The model stops answering: the leader holds the rest of the burst, its
-    // last drafts sent, none on the way (a reply Telegram takes in the instant
-    // of a kill, not yet marked answered, is sent again: at least once).
-    model.set_down(Some(ModelFault::Hang));
-    let mut sent = drafts(&telegram).len();
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = drafts(&telegram).len();
-        if now == sent {
-            break;
-        }
-        sent = now;
-    }
+    let sent = hold_mid_burst(&telegram, &model, mark, 20).await;
     leader.kill().await;
     model.set_down(None);
     println!("killed with {sent} of {} users answered", users.len());
-    let deadline = Instant::now() + TAKEOVER + Duration::from_secs(60);
-    while drafts(&telegram).len() < users.len() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let replies = drafts(&telegram);
-    let missing: Vec<&u64> = users.iter().filter(|user| !replies.contains_key(user)).collect();
-    let doubled: Vec<(&u64, &usize)> = replies.iter().filter(|(_, n)| **n > 1).collect();
-    println!("killed mid-burst: {} users, answered twice: {doubled:?}", users.len());
+    // The model's answer, not a "you are in the queue" notice.
+    wait_answered(&telegram, mark, DRAFT, users.len(), TAKEOVER + Duration::from_secs(60)).await;
+    let (missing, doubled) = once_each(&answered(&telegram, mark, DRAFT), &users);
     assert!(
         missing.is_empty() && doubled.is_empty(),
         "missing {missing:?}, answered twice {doubled:?}\n--- standby ---\n{}",
@@ -121,7 +88,7 @@ async fn the_global_model_cap_holds_across_instances() {
     let url = redis.url();
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
-    model.rule(Rule::always("1. hey you\n2. miss me?\n3. come say hi"));
+    model.rule(Rule::always(DRAFTS));
     let env = [("STORE_URL", url.as_str()), ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "6")];
     let started = Instant::now();
     let first = BotProcess::telegram(&telegram, Some(&model), &env).await;
@@ -207,15 +174,51 @@ async fn webhook_pair(
     (balancer, bots)
 }
 
-/// The chats that got a `sendMessage` containing `needle` since `mark`, and how many each.
-fn answered(telegram: &FakeTelegram, mark: usize, needle: &str) -> HashMap<u64, usize> {
+/// The chats that got a `sendMessage` whose text passes `keep` since
+/// `mark`, and how many each.
+fn replies(telegram: &FakeTelegram, mark: usize, keep: impl Fn(&str) -> bool) -> HashMap<u64, usize> {
     let mut replies: HashMap<u64, usize> = HashMap::new();
     for call in telegram.calls_since(mark, "sendMessage") {
-        if call.str("text").is_some_and(|text| text.contains(needle)) {
+        if keep(call.str("text").unwrap_or_default()) {
             *replies.entry(call.params["chat_id"].as_u64().expect("chat id")).or_default() += 1;
         }
     }
     replies
+}
+
+/// The chats that got a `sendMessage` containing `needle` since `mark`, and how many each.
+fn answered(telegram: &FakeTelegram, mark: usize, needle: &str) -> HashMap<u64, usize> {
+    replies(telegram, mark, |text| text.contains(needle))
+}
+
+/// Of `users`, those with no reply, and the chats answered more than once.
+fn once_each(replies: &HashMap<u64, usize>, users: &[u64]) -> (Vec<u64>, Vec<(u64, usize)>) {
+    let missing = users.iter().filter(|user| !replies.contains_key(user)).copied().collect();
+    let doubled = replies.iter().filter(|(_, n)| **n > 1).map(|(user, n)| (*user, *n)).collect();
+    (missing, doubled)
+}
+
+/// Waits for `at_least` model drafts, then stops the model answering and
+/// waits until no draft has been sent for a second: the instances hold the
+/// rest of the burst, none on its way to Telegram. (A reply Telegram takes
+/// in the instant of a kill, not yet marked answered, is sent again: at
+/// least once.) Returns how many users got a draft.
+async fn hold_mid_burst(telegram: &FakeTelegram, model: &FakeOpenAi, mark: usize, at_least: usize) -> usize {
+    let deadline = Instant::now() + PATIENCE;
+    while answered(telegram, mark, DRAFT).len() < at_least {
+        assert!(Instant::now() < deadline, "fewer than {at_least} drafts came");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    model.set_down(Some(ModelFault::Hang));
+    let mut sent = answered(telegram, mark, DRAFT).len();
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = answered(telegram, mark, DRAFT).len();
+        if now == sent {
+            return sent;
+        }
+        sent = now;
+    }
 }
 
 async fn wait_answered(telegram: &FakeTelegram, mark: usize, needle: &str, users: usize, within: Duration) {
@@ -232,7 +235,7 @@ async fn webhook_instances_behind_a_balancer_share_state_limits_and_bans_and_ans
     let redis = RedisServer::start().expect("redis-server");
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
-    model.rule(Rule::always("1. hey you\n2. miss me?\n3. come say hi"));
+    model.rule(Rule::always(DRAFTS));
     let extra = [("ADMIN_IDS", "900"), ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "6")];
     let started = Instant::now();
     let (balancer, bots) = webhook_pair(&redis, &telegram, Some(&model), &extra).await;
@@ -310,7 +313,7 @@ async fn a_webhook_instance_killed_mid_burst_leaves_nothing_unanswered_or_answer
     let redis = RedisServer::start().expect("redis-server");
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
-    model.rule(Rule::always("1. hey you\n2. miss me?\n3. come say hi"));
+    model.rule(Rule::always(DRAFTS));
     model.latency(Duration::from_secs(1), Duration::ZERO);
     let extra = [
         ("LLM_MAX_CONCURRENCY", "4"),
@@ -324,45 +327,20 @@ async fn a_webhook_instance_killed_mid_burst_leaves_nothing_unanswered_or_answer
     for user in &users {
         telegram.inject_text(*user, "flirty opener for a gym lover");
     }
-    let deadline = Instant::now() + PATIENCE;
-    while answered(&telegram, mark, "hey you").len() < 10 {
-        assert!(Instant::now() < deadline, "no drafts");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // The model stops answering: both instances hold the rest, no draft on its way.
-    model.set_down(Some(ModelFault::Hang));
-    let mut sent = answered(&telegram, mark, "hey you").len();
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = answered(&telegram, mark, "hey you").len();
-        if now == sent {
-            break;
-        }
-        sent = now;
-    }
+    let sent = hold_mid_burst(&telegram, &model, mark, 10).await;
     let victim = bots.remove(0);
     victim.kill().await;
     model.set_down(None);
     println!("killed one of two webhook instances with {sent} of {} users answered", users.len());
     // The survivor's own hanging requests end at their deadline and fall
-    // back to the offline writer: count any answer, not only the model's.
+    // back to the offline writer: count any answer (queue notices are not).
+    let answer = |text: &str| !text.starts_with('⏳');
     let deadline = Instant::now() + Duration::from_secs(90);
-    let replies = loop {
-        let mut replies: HashMap<u64, usize> = HashMap::new();
-        for call in telegram.calls_since(mark, "sendMessage") {
-            let text = call.str("text").unwrap_or_default();
-            // Queue notices are not answers.
-            if !text.starts_with("⏳") {
-                *replies.entry(call.params["chat_id"].as_u64().expect("chat id")).or_default() += 1;
-            }
-        }
-        if replies.len() >= users.len() || Instant::now() > deadline {
-            break replies;
-        }
+    while replies(&telegram, mark, answer).len() < users.len() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let missing: Vec<&u64> = users.iter().filter(|user| !replies.contains_key(user)).collect();
-    let doubled: Vec<(&u64, &usize)> = replies.iter().filter(|(_, n)| **n > 1).collect();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (missing, doubled) = once_each(&replies(&telegram, mark, answer), &users);
     assert!(
         missing.is_empty() && doubled.is_empty(),
         "missing {missing:?}, answered twice {doubled:?}\n--- survivor ---\n{}",
