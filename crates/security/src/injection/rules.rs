@@ -159,6 +159,7 @@ fn signal(family: &'static str, weight: f32, raw: bool, pattern: &str) -> Signal
         (false, true) if encodable => (Line::Encoded, ascii_boundaries(&encode(pattern))),
         (false, true) => (Line::Words, pattern.to_owned()),
     };
+    let pattern = if line == Line::Raw { pattern } else { any_letter(&pattern) };
     Signal { family, weight, pattern: Regex::new(&pattern).expect("valid injection pattern"), line }
 }
 
@@ -168,6 +169,13 @@ fn is_russian(c: char) -> bool {
 
 fn ascii_boundaries(pattern: &str) -> String {
     pattern.replace(r"\b", r"(?-u:\b)")
+}
+
+/// `pattern` with `\w` read as any character but the space. A line of
+/// words holds words and single spaces only, so the two agree there, and
+/// the Unicode `\w` class makes each regex megabytes in memory.
+fn any_letter(pattern: &str) -> String {
+    pattern.replace(r"\w", "[^ ]")
 }
 
 /// Whether a Russian letter appears inside a character class, which
