@@ -120,7 +120,7 @@ pub fn squeeze_all(word: &str) -> String {
 /// Lowercase, NFKC, look-alikes, leetspeak, no apostrophes, stretched
 /// letters at most doubled. Idempotent.
 pub fn normalize_word(raw: &str) -> Vec<String> {
-    let lower: String = raw.nfkc().flat_map(char::to_lowercase).filter(|c| *c != '\'' && *c != '’').collect();
+    let lower: String = nfkc(raw).chars().flat_map(char::to_lowercase).filter(|c| *c != '\'' && *c != '’').collect();
     let has_latin = lower.chars().any(|c| c.is_ascii_alphabetic());
     let has_letter = lower.chars().any(char::is_alphabetic);
     let mut forms = vec![String::new()];
@@ -291,7 +291,7 @@ fn simple_token(raw: &str, span: &Range<usize>) -> Option<Token> {
 }
 
 fn plain(raw: &str) -> String {
-    raw.nfkc().flat_map(char::to_lowercase).filter(|c| *c != '\'' && *c != '’').collect()
+    nfkc(raw).chars().flat_map(char::to_lowercase).filter(|c| *c != '\'' && *c != '’').collect()
 }
 
 fn joined(text: &str, pieces: &[Raw]) -> Token {
