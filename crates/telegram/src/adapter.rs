@@ -29,6 +29,7 @@ use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
 
 use crate::draft::LiveDrafts;
+use crate::lanes::Lanes;
 use crate::render::{MAX_MESSAGE_LEN, render};
 use crate::webhook::{WebhookConfig, valid_secret};
 
@@ -187,11 +188,13 @@ pub async fn run(
     tracing::info!(username = %me.username(), "connected to Telegram");
     set_menus(&bot).await;
     let handler = Handler { bot: bot.clone(), service, status: status.clone(), waits: Waits(waits), live, cluster };
+    let answer = handler.clone();
+    let lanes = Lanes::new(IN_MEMORY, Arc::new(move |update| Box::pin(answer.clone().handle(update))));
     if let Some(cluster) = &handler.cluster {
-        tokio::spawn(rescue(handler.clone(), cluster.clone(), shutdown.clone()));
+        tokio::spawn(rescue(lanes.clone(), cluster.clone(), shutdown.clone()));
     }
     if let Some(webhook) = config.webhook.clone() {
-        return serve_webhook(webhook, handler, routes.unwrap_or_default(), shutdown).await;
+        return serve_webhook(webhook, handler, lanes, routes.unwrap_or_default(), shutdown).await;
     }
     let mut leader = handler.cluster.as_ref().map(|cluster| cluster.leader());
     loop {
@@ -202,7 +205,7 @@ pub async fn run(
             }
             tracing::info!("this instance polls Telegram now");
         }
-        poll(&config, handler.clone(), leader.clone(), shutdown.clone()).await?;
+        poll(&config, handler.clone(), lanes.clone(), leader.clone(), shutdown.clone()).await?;
         if shutdown.is_cancelled() {
             return Ok(());
         }
@@ -215,11 +218,12 @@ pub async fn run(
 async fn poll(
     config: &TelegramConfig,
     handler: Handler,
+    lanes: Arc<Lanes<Update>>,
     leader: Option<watch::Receiver<bool>>,
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
     let (bot, status, cluster) = (handler.bot.clone(), handler.status.clone(), handler.cluster.clone());
-    let mut dispatcher = dispatcher(handler);
+    let mut dispatcher = dispatcher(bot.clone(), lanes.clone());
     let token = dispatcher.shutdown_token();
     let stopper = tokio::spawn(async move {
         let lost = async {
@@ -252,6 +256,7 @@ async fn poll(
     };
     let result = result.map_err(TelegramError::Start);
     stopper.abort();
+    lanes.drained().await;
     result
 }
 
@@ -263,6 +268,7 @@ const WEBHOOK_QUEUE: usize = 1024;
 async fn serve_webhook(
     webhook: WebhookConfig,
     handler: Handler,
+    lanes: Arc<Lanes<Update>>,
     routes: axum::Router,
     shutdown: CancellationToken,
 ) -> Result<(), TelegramError> {
@@ -293,7 +299,7 @@ async fn serve_webhook(
         }));
     let (stop_token, _stop_flag) = teloxide::stop::mk_stop_token();
     let listener = StatefulListener::new((stream, stop_token), inbound, |state: &mut Inbound| state.1.clone());
-    let mut dispatcher = dispatcher(handler);
+    let mut dispatcher = dispatcher(bot, lanes.clone());
     let token = dispatcher.shutdown_token();
     // The server stops taking updates first; the dispatcher then answers
     // those queued (the queue ends when the server is gone) and stops.
@@ -306,6 +312,7 @@ async fn serve_webhook(
     });
     dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::new()).await;
     stopper.abort();
+    lanes.drained().await;
     Ok(())
 }
 
@@ -316,21 +323,21 @@ fn inbound(state: &mut Inbound) -> &mut Pin<Box<dyn Stream<Item = Result<Update,
     &mut state.0
 }
 
-/// The dispatcher of updates to `handler`: one chat's updates in order,
+/// The dispatcher of updates to `lanes`: one chat's updates in order,
 /// chats in parallel.
-fn dispatcher(handler: Handler) -> Dispatcher<Tg, Infallible, i64> {
-    let bot = handler.bot.clone();
-    let tree = dptree::endpoint(|update: Update, handler: Handler| async move {
-        handler.handle(update).await;
+fn dispatcher(bot: Tg, lanes: Arc<Lanes<Update>>) -> Dispatcher<Tg, Infallible, i64> {
+    let tree = dptree::endpoint(|update: Update, lanes: Arc<Lanes<Update>>| async move {
+        lanes.submit(update.chat().map(|chat| chat.id.0), update).await;
         Ok::<(), Infallible>(())
     });
     Dispatcher::builder(bot, tree)
-        .dependencies(dptree::deps![handler])
-        // One worker per chat costs a queue block of 32 updates per chat: at
-        // thousands of chats, tens of MiB. Chats are spread over a fixed set
-        // of workers instead; a chat always lands on the same one, so its
-        // updates stay in order.
-        .distribution_function(|update| update.chat().map(|chat| chat.id.0.rem_euclid(WORKERS)))
+        .dependencies(dptree::deps![lanes])
+        // One worker hands every update to its chat's lane, in the order
+        // they arrive, and waits only while the lanes are full. (A worker
+        // per chat costs a queue block of 32 updates, about 60 KiB, per
+        // chat; workers shared by chats would make one chat's backlog
+        // delay the others.)
+        .distribution_function(|_| Some(0))
         .build()
 }
 
@@ -362,7 +369,7 @@ fn claimed_updates(state: &mut Claiming) -> impl Stream<Item = Result<Update, Re
 }
 
 /// Every few seconds, answers what dead instances left unanswered.
-async fn rescue(handler: Handler, cluster: Arc<dyn Cluster>, shutdown: CancellationToken) {
+async fn rescue(lanes: Arc<Lanes<Update>>, cluster: Arc<dyn Cluster>, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(RESCUE_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -380,8 +387,7 @@ async fn rescue(handler: Handler, cluster: Arc<dyn Cluster>, shutdown: Cancellat
                 }
             };
             tracing::warn!(update = update.id.0, "answering an update another instance left unanswered");
-            let handler = handler.clone();
-            tokio::spawn(async move { handler.handle(update).await });
+            lanes.submit(update.chat().map(|chat| chat.id.0), update).await;
         }
     }
 }
@@ -526,8 +532,10 @@ async fn queue_notice(bot: Tg, chat: ChatId, ui: Ui, user: u64, estimate: WaitEs
     }
 }
 
-/// Workers handling updates; a worker takes one update at a time.
-const WORKERS: i64 = 256;
+/// Updates held in memory at most, waiting in their chat's lane or being
+/// answered (each answer in progress takes about 13 KiB); past it the next
+/// are taken from Telegram only as these are answered.
+const IN_MEMORY: u32 = 512;
 
 /// Replies that take longer than this get a "typing…" action; instant
 /// ones (`/help`, settings) do not spend a request on it.

@@ -12,6 +12,7 @@
 //! # Layout
 //!
 //! - [`adapter`]: [`run`], the dispatcher, handlers for messages and button presses.
+//! - `lanes`: one chat's updates in order, chats in parallel, a bound on the updates in memory.
 //! - [`draft`]: live drafting with `sendMessageDraft`, a typed request teloxide 0.17 lacks.
 //! - [`webhook`]: webhook mode, claiming each update before Telegram hears it arrived.
 //! - [`render`]: [`Reply`](muse_domain::Reply) to HTML messages.
@@ -28,6 +29,7 @@
 
 pub mod adapter;
 pub mod draft;
+mod lanes;
 pub mod render;
 pub mod webhook;
 
