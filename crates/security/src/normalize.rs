@@ -120,7 +120,7 @@ pub fn squeeze_all(word: &str) -> String {
 /// Lowercase, NFKC, look-alikes, leetspeak, no apostrophes, stretched
 /// letters at most doubled. Idempotent.
 pub fn normalize_word(raw: &str) -> Vec<String> {
-    let lower: String = nfkc(raw).chars().flat_map(char::to_lowercase).filter(|c| *c != '\'' && *c != '’').collect();
+    let lower = plain(raw);
     let has_latin = lower.chars().any(|c| c.is_ascii_alphabetic());
     let has_letter = lower.chars().any(char::is_alphabetic);
     let mut forms = vec![String::new()];
