@@ -535,7 +535,7 @@ async fn queue_notice(bot: Tg, chat: ChatId, ui: Ui, user: u64, estimate: WaitEs
 /// Updates held in memory at most, waiting in their chat's lane or being
 /// answered (each answer in progress takes about 13 KiB); past it the next
 /// are taken from Telegram only as these are answered.
-const IN_MEMORY: u32 = 512;
+const IN_MEMORY: u32 = 256;
 
 /// Replies that take longer than this get a "typing…" action; instant
 /// ones (`/help`, settings) do not spend a request on it.
