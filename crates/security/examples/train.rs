@@ -6,6 +6,7 @@
 //! ```sh
 //! cargo run --release -p muse-security --example train            # measure, then write the model
 //! cargo run --release -p muse-security --example train -- --check # measure only
+//! cargo run --release -p muse-security --example train -- --check --misses # and list the attacks not blocked
 //! ```
 
 use muse_security::injection::corpus::{self, Example};
@@ -81,5 +82,10 @@ fn report(examples: &[Example], scores: &[f32]) {
     alarms.sort_by(|a, b| b.1.total_cmp(&a.1));
     for (example, score) in alarms {
         println!("blocked benign {score:.2} [{}] {}", example.source, short(&example.text));
+    }
+    if std::env::args().any(|arg| arg == "--misses") {
+        for (example, score) in examples.iter().zip(scores).filter(|(e, s)| e.attack && **s < block) {
+            println!("missed {score:.2} [{}] {}", example.source, short(&example.text));
+        }
     }
 }

@@ -59,7 +59,7 @@ pub struct Training {
 
 impl Default for Training {
     fn default() -> Self {
-        Training { epochs: 12, rate: 0.4, l2: 1e-6, seed: 7, variants: 4 }
+        Training { epochs: 12, rate: 0.4, l2: 1e-6, seed: 7, variants: 8 }
     }
 }
 

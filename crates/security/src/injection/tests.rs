@@ -6,8 +6,8 @@ use super::*;
 /// The honest measurement: every attack source scored by a model trained
 /// without it, benign messages in folds. At the default block threshold no
 /// more than 1 benign message in 100 is refused, and held-out recall stays
-/// where it was measured (0.850 in all, 0.871 English, 0.817 Russian): the
-/// test fails below 0.845 in all or 0.80 for either language.
+/// where it was measured (0.865 in all, 0.873 English, 0.853 Russian): the
+/// test fails below 0.85 in all or 0.84 for either language.
 #[test]
 fn held_out_recall_and_false_positives_on_the_corpus() {
     let examples = corpus::builtin();
@@ -30,14 +30,14 @@ recall {recall:.3}, false positives {fpr:.4} at the block threshold {block}",
     for (lang, (hit, total)) in &languages {
         let share = *hit as f64 / *total as f64;
         println!("  all {lang}: {share:.3} of {total}");
-        assert!(share >= 0.80, "{lang} held-out recall {share:.3} is below 0.80");
+        assert!(share >= 0.84, "{lang} held-out recall {share:.3} is below 0.84");
     }
     let short = |e: &Example| e.text.chars().take(90).collect::<String>().replace('\n', " ");
     for (example, score) in examples.iter().zip(&scores).filter(|(e, s)| !e.attack && **s >= block) {
         println!("  benign blocked {score:.2} [{}] {}", example.source, short(example));
     }
     assert!(examples.len() - attacks >= 1000 && attacks >= 1000, "the corpus is substantial");
-    assert!(recall >= 0.845, "held-out recall {recall:.3} is below 0.845");
+    assert!(recall >= 0.85, "held-out recall {recall:.3} is below 0.85");
     assert!(fpr <= BLOCK_FALSE_POSITIVES, "false-positive rate {fpr:.4} is above {BLOCK_FALSE_POSITIVES}");
 }
 
