@@ -230,6 +230,7 @@ mod tests {
             flushes: 0,
             written: 0,
             quarantined: 0,
+            reads: 0,
             stale_temp_files_removed: 0,
             documents_at_open: 0,
         };

@@ -1,6 +1,8 @@
 //! Blocking file operations. Called only from `spawn_blocking`.
 
+use std::collections::HashSet;
 use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -49,11 +51,28 @@ pub(crate) fn lock(root: &Path) -> io::Result<Result<File, ()>> {
     }
 }
 
-/// Removes temporary files crashed runs left behind; returns how many, and
-/// how many documents there are (the listing is free: nothing is read).
-pub(crate) fn remove_stale_temp_files(root: &Path) -> io::Result<(usize, usize)> {
-    let mut removed = 0;
-    let mut documents = 0;
+/// What is in a data directory, as [`list`] found it.
+pub(crate) struct Listing {
+    /// Temporary files of crashed runs, removed.
+    pub(crate) removed: usize,
+    /// Documents (current files).
+    pub(crate) documents: usize,
+    /// The [`key_hash`] of every key with a current file or a backup.
+    pub(crate) keys: HashSet<u64>,
+}
+
+/// A key's hash for the index of keys on disk: the same in every run.
+pub(crate) fn key_hash(key: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Lists the data directory: removes temporary files crashed runs left
+/// behind, counts the documents and notes which keys have a file (only
+/// names are read, no file).
+pub(crate) fn list(root: &Path) -> io::Result<Listing> {
+    let mut listing = Listing { removed: 0, documents: 0, keys: HashSet::new() };
     let docs = root.join("docs");
     let mut dirs = vec![root.to_path_buf()];
     if docs.is_dir() {
@@ -68,13 +87,16 @@ pub(crate) fn remove_stale_temp_files(root: &Path) -> io::Result<(usize, usize)>
             let name = name.to_string_lossy();
             if name.starts_with(TMP_PREFIX) {
                 fs::remove_file(entry.path())?;
-                removed += 1;
-            } else if name.ends_with(".doc") {
-                documents += 1;
+                listing.removed += 1;
+            } else if let Some(key) = name.strip_suffix(".doc") {
+                listing.documents += 1;
+                listing.keys.insert(key_hash(key));
+            } else if let Some(key) = name.strip_suffix(".bak") {
+                listing.keys.insert(key_hash(key));
             }
         }
     }
-    Ok((removed, documents))
+    Ok(listing)
 }
 
 /// Writes `document` to `path` atomically: a temporary file in the same
@@ -278,7 +300,9 @@ mod tests {
         // From the third version on, a write swaps the two files it has.
         assert_eq!(seen[2], seen[1]);
         assert_eq!(seen[3], seen[1]);
-        let (temps, _) = remove_stale_temp_files(dir.path()).unwrap();
-        assert_eq!(temps, 0, "no temporary file is left behind");
+        let listing = list(dir.path()).unwrap();
+        assert_eq!(listing.removed, 0, "no temporary file is left behind");
+        assert_eq!(listing.documents, 3);
+        assert!(["a", "b", "c"].iter().all(|k| listing.keys.contains(&key_hash(k))));
     }
 }

@@ -6,7 +6,9 @@
 //! returns. A flush writes only what changed, so its cost does not grow
 //! with the number of documents. Reads go through a cache bounded in bytes;
 //! documents not in it are read from disk on demand, so opening the store
-//! reads none. All file work runs on tokio's blocking pool.
+//! reads none. Opening lists the file names, though, so a key that has no
+//! file (a new user's) is known absent without going to the disk: 8 bytes
+//! a document. All file work runs on tokio's blocking pool.
 
 mod disk;
 
@@ -111,6 +113,9 @@ pub struct StoreHealth {
     pub written: u64,
     /// Corrupt files moved aside since start.
     pub quarantined: u64,
+    /// Documents read from disk since start (not in the cache, and with a
+    /// file to read).
+    pub reads: u64,
     /// Stale temporary files removed at start.
     pub stale_temp_files_removed: usize,
     /// Documents on disk when the store was opened.
@@ -141,6 +146,10 @@ struct Inner {
     flushes: AtomicU64,
     written: AtomicU64,
     quarantined: AtomicU64,
+    reads: AtomicU64,
+    /// The [`disk::key_hash`] of every key that may have a file: those
+    /// listed at open and every key put since. A key not in it has none.
+    on_disk: Mutex<HashSet<u64>>,
     stale_removed: usize,
     documents_at_open: usize,
 }
@@ -173,13 +182,15 @@ impl FileStore {
     pub async fn open(config: FileStoreConfig) -> Result<FileStore, StoreError> {
         let root = config.dir.clone();
         let dir = root.clone();
-        let (lock, (stale, documents)) = blocking(move || {
+        let (lock, listing) = blocking(move || {
             disk::create_dir(&dir)?;
             let lock = disk::lock(&dir)?;
-            let found = if lock.is_ok() { disk::remove_stale_temp_files(&dir)? } else { (0, 0) };
-            Ok((lock, found))
+            let listing = if lock.is_ok() { Some(disk::list(&dir)?) } else { None };
+            Ok((lock, listing))
         })
         .await?;
+        let disk::Listing { removed: stale, documents, keys } =
+            listing.unwrap_or(disk::Listing { removed: 0, documents: 0, keys: HashSet::new() });
         let lock = lock.map_err(|()| StoreError::Locked(root.clone()))?;
         if stale > 0 {
             tracing::warn!(files = stale, dir = %root.display(), "removed temporary files left by a crash");
@@ -195,6 +206,8 @@ impl FileStore {
             flushes: AtomicU64::new(0),
             written: AtomicU64::new(0),
             quarantined: AtomicU64::new(0),
+            reads: AtomicU64::new(0),
+            on_disk: Mutex::new(keys),
             stale_removed: stale,
             documents_at_open: documents,
             config,
@@ -227,6 +240,7 @@ impl FileStore {
             flushes: inner.flushes.load(Ordering::Relaxed),
             written: inner.written.load(Ordering::Relaxed),
             quarantined: inner.quarantined.load(Ordering::Relaxed),
+            reads: inner.reads.load(Ordering::Relaxed),
             stale_temp_files_removed: inner.stale_removed,
             documents_at_open: inner.documents_at_open,
         }
@@ -380,6 +394,10 @@ impl Store for FileStore {
         if let Some(cached) = lock(&inner.cache).lru.get(key) {
             return Ok(Some((**cached).clone()));
         }
+        if !lock(&inner.on_disk).contains(&disk::key_hash(key)) {
+            return Ok(None);
+        }
+        inner.reads.fetch_add(1, Ordering::Relaxed);
         let path = disk::path_of(&inner.root, key);
         let read = blocking(move || disk::read(&path)).await?;
         inner.quarantined.fetch_add(read.quarantined.len() as u64, Ordering::Relaxed);
@@ -392,6 +410,7 @@ impl Store for FileStore {
     async fn put(&self, key: &str, document: Document) -> Result<(), StoreError> {
         check(key)?;
         let document = Arc::new(document);
+        lock(&self.inner.on_disk).insert(disk::key_hash(key));
         lock(&self.inner.dirty).insert(key.to_owned(), Some(document.clone()));
         self.inner.remember(key, document);
         if self.inner.config.durable {

@@ -41,6 +41,32 @@ async fn survives_a_reopen() {
     assert_eq!(store.get("global").await.unwrap(), Some(doc("model")));
 }
 
+/// A new user's first message reads no file: the keys on disk are listed
+/// at open, and a key without a file is known absent. A document left with
+/// only its backup (a crash between the renames) is still found.
+#[tokio::test]
+async fn keys_without_a_file_are_not_read_and_a_backup_alone_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(config(dir.path())).await.unwrap();
+    store.put("user-1", doc("first")).await.unwrap();
+    store.flush().await.unwrap();
+    store.put("user-1", doc("second")).await.unwrap();
+    store.put("user-2", doc("only")).await.unwrap();
+    store.close().await.unwrap();
+    let path = disk::path_of(dir.path(), "user-2");
+    std::fs::rename(&path, path.with_extension("bak")).unwrap();
+    let store = FileStore::open(config(dir.path())).await.unwrap();
+    assert_eq!(store.get("user-3").await.unwrap(), None);
+    assert_eq!(store.health().reads, 0, "a key with no file is not looked for on disk");
+    assert_eq!(store.get("user-1").await.unwrap(), Some(doc("second")));
+    assert_eq!(store.get("user-2").await.unwrap(), Some(doc("only")));
+    assert_eq!(store.health().reads, 2);
+    store.put("user-3", doc("new")).await.unwrap();
+    store.close().await.unwrap();
+    let store = FileStore::open(FileStoreConfig { cache_bytes: 0, ..config(dir.path()) }).await.unwrap();
+    assert_eq!(store.get("user-3").await.unwrap(), Some(doc("new")));
+}
+
 #[tokio::test]
 async fn a_second_instance_on_the_same_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
