@@ -61,7 +61,8 @@ pub(crate) struct Listing {
     pub(crate) keys: HashSet<u64>,
 }
 
-/// A key's hash for the index of keys on disk: the same in every run.
+/// A key's hash for the index of keys on disk (built at each open, so it
+/// need only be the same within a process).
 pub(crate) fn key_hash(key: &str) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     key.hash(&mut hasher);
