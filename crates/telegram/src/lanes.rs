@@ -93,12 +93,12 @@ impl<T: Send + 'static> Lanes<T> {
     /// lane is empty.
     async fn run(self: Arc<Self>, key: Option<i64>, mut held: Held<T>) {
         loop {
-            let Held { item, _place } = held;
+            let Held { item, _place: place } = held;
             // A handler that panics loses its own update, not the lane.
             if AssertUnwindSafe((self.answer)(item)).catch_unwind().await.is_err() {
                 tracing::error!(chat = key, "answering an update panicked");
             }
-            drop(_place);
+            drop(place);
             self.count();
             let Some(key) = key else { return };
             let mut waiting = self.waiting();
