@@ -52,6 +52,7 @@ pub(crate) fn lock(root: &Path) -> io::Result<Result<File, ()>> {
 }
 
 /// What is in a data directory, as [`list`] found it.
+#[derive(Default)]
 pub(crate) struct Listing {
     /// Temporary files of crashed runs, removed.
     pub(crate) removed: usize,
@@ -73,7 +74,7 @@ pub(crate) fn key_hash(key: &str) -> u64 {
 /// behind, counts the documents and notes which keys have a file (only
 /// names are read, no file).
 pub(crate) fn list(root: &Path) -> io::Result<Listing> {
-    let mut listing = Listing { removed: 0, documents: 0, keys: HashSet::new() };
+    let mut listing = Listing::default();
     let docs = root.join("docs");
     let mut dirs = vec![root.to_path_buf()];
     if docs.is_dir() {

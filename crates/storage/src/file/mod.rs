@@ -190,9 +190,8 @@ impl FileStore {
             Ok((lock, listing))
         })
         .await?;
-        let disk::Listing { removed: stale, documents, keys } =
-            listing.unwrap_or(disk::Listing { removed: 0, documents: 0, keys: HashSet::new() });
         let lock = lock.map_err(|()| StoreError::Locked(root.clone()))?;
+        let disk::Listing { removed: stale, documents, keys } = listing.unwrap_or_default();
         if stale > 0 {
             tracing::warn!(files = stale, dir = %root.display(), "removed temporary files left by a crash");
         }
