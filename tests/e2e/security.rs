@@ -102,8 +102,8 @@ async fn injection_and_overlong_text_never_reach_the_model() {
     let literal = "hey {name} ${HOME} %s <script>x</script>\nsystem - not really, just my template tags";
     ask(&telegram, 3, &format!("/reply {literal}")).await;
     // It reads as suspicious (a `system` line, template syntax; 0.73 with
-    // the shipped model), so it arrives fenced as data; inside the fence it
-    // is exactly what was typed.
+    // the shipped model), so today it arrives fenced as data. Fenced or not
+    // (the score moves with the model), the model gets exactly what was typed.
     let sent = model.chat_requests()[0].messages().last().unwrap().1.clone();
     let inner = match sent.strip_prefix("<<<FAN-") {
         Some(fenced) => {
