@@ -6,7 +6,6 @@
 //! longer than the limit is cut at character boundaries.
 
 use muse_domain::{Part, Reply};
-use teloxide::utils::html::escape;
 
 /// Telegram's limit on one message's text.
 pub const MAX_MESSAGE_LEN: usize = 4096;
@@ -66,15 +65,23 @@ fn wrapped(open: &str, text: &str, close: &str, limit: usize) -> Vec<Unit> {
     let mut units = Vec::new();
     let mut piece = String::new();
     let mut piece_len = 0;
+    let mut buffer = [0; 4];
     for c in text.chars() {
-        let escaped = escape(c.encode_utf8(&mut [0; 4]));
-        let escaped_len = len(&escaped);
+        // What `teloxide::utils::html::escape` writes, a character at a time
+        // (this runs over every character of every reply).
+        let escaped: &str = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            c => c.encode_utf8(&mut buffer),
+        };
+        let escaped_len = len(escaped);
         if piece_len + escaped_len > room && !piece.is_empty() {
             units.push(Unit { html: format!("{open}{piece}{close}"), separator: "" });
             piece.clear();
             piece_len = 0;
         }
-        piece.push_str(&escaped);
+        piece.push_str(escaped);
         piece_len += escaped_len;
     }
     if !piece.is_empty() || units.is_empty() {
@@ -172,6 +179,13 @@ mod tests {
             // Markup adds only the letters of its tags (b, code, i).
             let markup: usize = messages.iter().map(|m| m.matches("<b>").count() * 2 + m.matches("<code>").count() * 8 + m.matches("<i>").count() * 2).sum();
             prop_assert_eq!(letters(&visible), expected + markup);
+        }
+
+        #[test]
+        fn a_line_that_fits_is_escaped_as_teloxide_escapes(text in "[a-zа-я😀<>&\"' ]{0,200}") {
+            prop_assume!(!text.trim().is_empty());
+            let line = Part::Text(text.clone());
+            prop_assert_eq!(render(&reply(vec![line]), MAX_MESSAGE_LEN).concat(), teloxide::utils::html::escape(&text));
         }
     }
 }
