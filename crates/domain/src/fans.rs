@@ -283,11 +283,24 @@ impl VoiceAction {
     }
 }
 
-/// Word 3-grams of `text`, lowercased.
-fn trigrams(text: &str) -> std::collections::HashSet<String> {
-    let words: Vec<String> =
-        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
-    words.windows(3).map(|w| w.join(" ")).collect()
+/// Word 3-grams of `text`, lowercased, each as a 64-bit hash; sorted, each
+/// once. Hashes rather than strings: this runs on every draft against the
+/// fan's earlier drafts, and copies no word.
+fn trigrams(text: &str) -> Vec<u64> {
+    let words: Vec<u64> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(word_hash).collect();
+    let mut grams: Vec<u64> = words.windows(3).map(|w| w.iter().fold(0, |hash, word| mix(hash, *word))).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// A word, lowercased, as an FNV-1a hash of its characters.
+fn word_hash(word: &str) -> u64 {
+    word.chars().flat_map(char::to_lowercase).fold(0xcbf2_9ce4_8422_2325, |hash, c| mix(hash, u64::from(u32::from(c))))
+}
+
+fn mix(hash: u64, value: u64) -> u64 {
+    (hash ^ value).wrapping_mul(0x0100_0000_01b3)
 }
 
 /// The share of `draft`'s word 3-grams found in `earlier` (0 when it has
@@ -297,12 +310,12 @@ pub fn overlap(draft: &str, earlier: &str) -> f64 {
 }
 
 /// The share of the 3-grams `mine` found in `earlier`.
-fn share(mine: &std::collections::HashSet<String>, earlier: &str) -> f64 {
+fn share(mine: &[u64], earlier: &str) -> f64 {
     if mine.is_empty() {
         return 0.0;
     }
     let theirs = trigrams(earlier);
-    mine.iter().filter(|g| theirs.contains(*g)).count() as f64 / mine.len() as f64
+    mine.iter().filter(|g| theirs.binary_search(g).is_ok()).count() as f64 / mine.len() as f64
 }
 
 /// Whether `draft` repeats any of `earlier` (more than half its 3-grams).

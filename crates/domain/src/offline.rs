@@ -69,9 +69,10 @@ pub fn price_in(text: &str) -> Option<String> {
         {
             return Some(word.to_owned());
         }
-        let unit = words.get(i + 1).map(|w| w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase());
-        (number(word) && matches!(unit.as_deref(), Some("руб" | "рублей" | "usd" | "dollars")))
-            .then(|| format!("{word} {}", words[i + 1].trim_matches(|c: char| !c.is_alphanumeric())))
+        let next = words.get(i + 1).filter(|_| number(word))?;
+        let unit = next.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+        matches!(unit.as_str(), "руб" | "рублей" | "usd" | "dollars")
+            .then(|| format!("{word} {}", next.trim_matches(|c: char| !c.is_alphanumeric())))
     })
 }
 
