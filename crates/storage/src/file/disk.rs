@@ -19,8 +19,20 @@ const BACKUP: &str = "bak";
 /// Where a key lives: `docs/<shard>/<key>.doc`, with 256 shards so no
 /// directory grows past a few hundred entries per hundred thousand users.
 pub(crate) fn path_of(root: &Path, key: &str) -> PathBuf {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let shard = crc32fast::hash(key.as_bytes()) & 0xff;
-    root.join("docs").join(format!("{shard:02x}")).join(format!("{key}.{EXTENSION}"))
+    // Built in place: this runs for every read and write.
+    let mut path = root.join("docs").into_os_string();
+    path.reserve(key.len() + EXTENSION.len() + 5);
+    path.push("/");
+    for digit in [shard >> 4, shard & 0xf] {
+        path.push(char::from(HEX[digit as usize]).encode_utf8(&mut [0; 4]));
+    }
+    path.push("/");
+    path.push(key);
+    path.push(".");
+    path.push(EXTENSION);
+    PathBuf::from(path)
 }
 
 fn backup_of(path: &Path) -> PathBuf {
@@ -265,6 +277,20 @@ mod tests {
     use std::os::unix::fs::MetadataExt;
 
     use super::*;
+
+    #[test]
+    fn a_key_lives_in_its_shard_directory() {
+        for (root, key) in [("/data", "user-1"), ("data/", "fan-7-alex"), ("", "user-42")] {
+            let shard = format!("{:02x}", crc32fast::hash(key.as_bytes()) & 0xff);
+            let expected = Path::new(root).join("docs").join(shard).join(format!("{key}.{EXTENSION}"));
+            assert_eq!(path_of(Path::new(root), key), expected);
+            assert_eq!(
+                path_of(Path::new(root), key).to_str(),
+                expected.to_str(),
+                "the same text, not only the same components"
+            );
+        }
+    }
 
     fn inodes(paths: &[PathBuf]) -> Vec<u64> {
         let mut found: Vec<u64> = paths
