@@ -32,6 +32,30 @@ type Bundle = FluentBundle<FluentResource>;
 static BUNDLES: LazyLock<Vec<Bundle>> =
     LazyLock::new(|| SOURCES.iter().map(|(_, code, source)| bundle(code, source)).collect());
 
+/// Each language's messages that take no arguments, formatted once: buttons
+/// and notices are said on every reply.
+static FIXED: LazyLock<Vec<std::collections::HashMap<&'static str, String>>> = LazyLock::new(|| {
+    SOURCES
+        .iter()
+        .zip(BUNDLES.iter())
+        .map(|((_, _, source), bundle)| {
+            let ids = fluent_syntax::parser::parse(*source).unwrap_or_else(|(resource, _)| resource).body;
+            ids.into_iter()
+                .filter_map(|entry| match entry {
+                    fluent_syntax::ast::Entry::Message(message) => Some(message.id.name),
+                    _ => None,
+                })
+                .filter_map(|id| {
+                    let pattern = bundle.get_message(id)?.value()?;
+                    let mut errors = Vec::new();
+                    let text = bundle.format_pattern(pattern, None, &mut errors);
+                    errors.is_empty().then(|| (id, text.into_owned()))
+                })
+                .collect()
+        })
+        .collect()
+});
+
 fn bundle(code: &str, source: &str) -> Bundle {
     let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(resource, errors)| {
         tracing::error!(code, ?errors, "the message catalogue has syntax errors; their messages fall back");
@@ -79,7 +103,10 @@ impl Ui {
 
     /// The message `id`.
     pub fn say(self, id: &str) -> String {
-        self.say_with(id, &[])
+        match FIXED[self as usize].get(id) {
+            Some(text) => text.clone(),
+            None => self.say_with(id, &[]),
+        }
     }
 
     /// The message `id` with its arguments.
@@ -163,6 +190,16 @@ mod tests {
             assert_eq!(other.len(), english.len(), "{code} has messages English lacks");
             assert_ne!(ui.say("start-title"), Ui::En.say("start-title"));
         }
+    }
+
+    #[test]
+    fn a_message_said_from_the_cache_reads_as_formatted() {
+        for (ui, _, source) in SOURCES {
+            for (id, _) in messages(source) {
+                assert_eq!(ui.say(&id), ui.say_with(&id, &[]), "{id}");
+            }
+        }
+        assert!(FIXED.iter().all(|fixed| fixed.len() > 50), "most messages take no arguments");
     }
 
     #[test]
