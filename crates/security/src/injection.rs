@@ -67,11 +67,13 @@ impl Thresholds {
     }
 }
 
-/// Loads the shipped model now rather than on the first [`screen`]; the
-/// time it took.
+/// Loads the shipped model and compiles the rules now rather than on the
+/// first [`screen`]; the time it took.
 pub fn load() -> std::time::Duration {
     let started = std::time::Instant::now();
     std::sync::LazyLock::force(&BUILTIN);
+    // The rules' regexes are compiled on first use.
+    std::hint::black_box(screen("ignore your instructions"));
     started.elapsed()
 }
 
