@@ -10,8 +10,10 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use base64::Engine;
 use regex::Regex;
+use regex_syntax::hir::literal::ExtractKind;
 
 use crate::normalize::tokens;
 
@@ -593,6 +595,55 @@ static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
     signals
 });
 
+/// The literal prefixes every match of a signal starts with (from
+/// regex-syntax's extractor), in one Aho-Corasick automaton: one pass over a
+/// line tells which signals could match it. A benign message usually
+/// contains none of them, and its sixty regexes are skipped.
+struct Prefilter {
+    automaton: AhoCorasick,
+    /// Each literal's signal, by the literal's position in the automaton.
+    owner: Vec<usize>,
+    /// Signals without such prefixes (a match may start anywhere): always
+    /// run, as bits by position in [`SIGNALS`].
+    always: u64,
+}
+
+impl Prefilter {
+    fn new(signals: &[Signal]) -> Prefilter {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let (mut owner, mut always) = (Vec::new(), 0u64);
+        for (index, signal) in signals.iter().enumerate() {
+            match prefixes(signal.pattern.as_str()) {
+                Some(prefixes) => {
+                    owner.extend(std::iter::repeat_n(index, prefixes.len()));
+                    literals.extend(prefixes);
+                }
+                None => always |= 1 << index,
+            }
+        }
+        let automaton = AhoCorasick::new(&literals).expect("valid prefilter literals");
+        Prefilter { automaton, owner, always }
+    }
+
+    /// The signals that could match `line`, as bits by position in [`SIGNALS`].
+    fn candidates(&self, line: &str) -> u64 {
+        self.automaton
+            .find_overlapping_iter(line)
+            .fold(self.always, |bits, found| bits | 1 << self.owner[found.pattern().as_usize()])
+    }
+}
+
+/// Literals one of which starts every match of `pattern`; `None` when
+/// there is no such finite set of non-empty literals.
+fn prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::parse(pattern).ok()?;
+    let seq = regex_syntax::hir::literal::Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let literals = seq.literals()?;
+    literals.iter().all(|literal| !literal.is_empty()).then(|| literals.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+static PREFILTER: LazyLock<Prefilter> = LazyLock::new(|| Prefilter::new(&SIGNALS));
+
 static AI_MENTION: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!(r"\b{AI}\b")).expect("valid AI pattern"));
 
 /// The words of a text as one line, twice: leetspeak undone, and as typed
@@ -646,16 +697,27 @@ fn score(text: &str) -> Findings {
     let same = words == plain;
     let russian = words.chars().chain(plain.chars()).any(is_russian);
     let (encoded_words, encoded_plain) = if russian { (encode(&words), encode(&plain)) } else { Default::default() };
+    // Which signals each line could match at all: only their regexes run.
+    let prefilter = &*PREFILTER;
+    let could = |line: &str| prefilter.candidates(line);
+    let (raw_could, words_could) = (could(&raw), could(&words));
+    let plain_could = if same { 0 } else { could(&plain) };
+    let (encoded_words_could, encoded_plain_could) = match (russian, same) {
+        (false, _) => (0, 0),
+        (true, true) => (could(&encoded_words), 0),
+        (true, false) => (could(&encoded_words), could(&encoded_plain)),
+    };
     let mut best: Vec<(&'static str, f32)> = Vec::new();
     let mut signals = Vec::new();
     for (index, signal) in SIGNALS.iter().enumerate() {
+        let matches = |candidates: u64, line: &str| candidates & (1 << index) != 0 && signal.pattern.is_match(line);
         let hit = match signal.line {
-            Line::Raw => signal.pattern.is_match(&raw),
-            Line::Words => signal.pattern.is_match(&words) || (!same && signal.pattern.is_match(&plain)),
+            Line::Raw => matches(raw_could, &raw),
+            Line::Words => matches(words_could, &words) || (!same && matches(plain_could, &plain)),
             // Without a Russian letter the encoded lines are the lines.
-            Line::Encoded if !russian => signal.pattern.is_match(&words) || (!same && signal.pattern.is_match(&plain)),
+            Line::Encoded if !russian => matches(words_could, &words) || (!same && matches(plain_could, &plain)),
             Line::Encoded => {
-                signal.pattern.is_match(&encoded_words) || (!same && signal.pattern.is_match(&encoded_plain))
+                matches(encoded_words_could, &encoded_words) || (!same && matches(encoded_plain_could, &encoded_plain))
             }
         };
         if hit {
@@ -679,4 +741,38 @@ fn score(text: &str) -> Findings {
 /// Noisy OR: independent pieces of evidence add up without passing 1.
 fn combine(a: f32, b: f32) -> f32 {
     1.0 - (1.0 - a) * (1.0 - b)
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::*;
+
+    /// Every line a signal reads, of every corpus text: wherever a signal's
+    /// regex matches a line, the prefilter lets it run there.
+    #[test]
+    fn the_prefilter_never_hides_a_match() {
+        let texts: Vec<String> = crate::injection::corpus::builtin().into_iter().map(|e| e.text).collect();
+        let mut checked = 0;
+        for text in &texts {
+            let raw = crate::normalize::nfkc(text);
+            let (words, plain) = word_lines(&raw);
+            let lines = [raw.to_string(), encode(&words), encode(&plain), words, plain];
+            for line in &lines {
+                let could = PREFILTER.candidates(line);
+                for (index, signal) in SIGNALS.iter().enumerate() {
+                    if signal.pattern.is_match(line) {
+                        checked += 1;
+                        assert!(could & (1 << index) != 0, "signal {index} matches {line:?} but was filtered out");
+                    }
+                }
+            }
+        }
+        assert!(checked > 3000, "the corpus exercises the signals: {checked} matches");
+    }
+
+    #[test]
+    fn most_signals_have_prefixes() {
+        let always = PREFILTER.always.count_ones();
+        assert!(always * 4 < SIGNALS.len() as u32, "{always} of {} signals run on every line", SIGNALS.len());
+    }
 }
