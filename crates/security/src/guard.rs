@@ -168,14 +168,20 @@ fn word_matches(token: &Token, form: &str, word: &str, prefix: bool) -> bool {
     form == word || (token.stretched && squeeze_all(form) == squeeze_all(word))
 }
 
+// The email and link patterns take ASCII word boundaries: a Unicode one
+// makes the regex engine leave its fast DFA for a backtracker on any text
+// with a character past ASCII (an emoji in a draft is enough), five times
+// slower. Each of their boundaries has an ASCII letter or digit of the
+// pattern on one side, so the ASCII one holds wherever the Unicode one
+// does, and also next to a letter past ASCII: `ссылкаsite.com` is a link.
 static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\+?\d(?:[\s().\-]{0,3}\d){6,14}").expect("valid regex"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)[a-z0-9._%+\-]+\s*(?:@|\(at\)|\[at\]|\s+at\s+)\s*[a-z0-9\-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\s+dot\s+)\s*[a-z]{2,6})+\b")
+    Regex::new(r"(?i)[a-z0-9._%+\-]+\s*(?:@|\(at\)|\[at\]|\s+at\s+)\s*[a-z0-9\-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\s+dot\s+)\s*[a-z]{2,6})+(?-u:\b)")
         .expect("valid regex")
 });
 static LINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|net|org|io|me|ly|co|ru|app|link|gg|tv|xyz|info|site|to|fans|bio|page|cc|us|uk)\b(?:/\S*)?",
+        r"(?i)(?-u:\b)(?:https?://|www\.)\S+|(?-u:\b)[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|net|org|io|me|ly|co|ru|app|link|gg|tv|xyz|info|site|to|fans|bio|page|cc|us|uk)(?-u:\b)(?:/\S*)?",
     )
     .expect("valid regex")
 });
@@ -237,26 +243,20 @@ fn detect(text: &str, findings: &mut Vec<Finding>) {
             span,
         });
     };
+    // Phone numbers and ages need a digit; most drafts have none, and the
+    // age patterns keep Unicode boundaries (`15 лет`), which are slow.
+    if !text.chars().any(char::is_numeric) {
+        detect_text(text, &mut push);
+        return;
+    }
     for m in PHONE.find_iter(text) {
         if m.as_str().chars().filter(char::is_ascii_digit).count() >= 7 {
             push("off_platform", "phone number", m.range());
         }
     }
-    for m in EMAIL.find_iter(text) {
-        push("off_platform", "email address", m.range());
-    }
-    for m in LINK.find_iter(text) {
-        push("off_platform", "link", m.range());
-    }
-    for c in HANDLE.captures_iter(text) {
-        if let Some(m) = c.get(1) {
-            push("off_platform", "@handle", m.range());
-        }
-    }
-    for c in CASHTAG.captures_iter(text) {
-        if let Some(m) = c.get(1) {
-            push("off_platform", "$cashtag", m.range());
-        }
+    detect_text(text, &mut push);
+    if !may_state_an_age(text) {
+        return;
     }
     for c in AGE_AFTER.captures_iter(text) {
         if let (Some(all), Some(age)) = (c.get(0), c.get(1))
@@ -273,6 +273,62 @@ fn detect(text: &str, findings: &mut Vec<Finding>) {
         let decimal = text[age.end()..].starts_with(['.', ',', '\'', '’']);
         if under_18(age.as_str()) && !unit && !decimal {
             push("minors", "age under 18", all.start()..age.end());
+        }
+    }
+}
+
+/// Whether some run of digits in `text` has, after it (past spaces), the
+/// first letter of an age unit (`16yo`, `15 лет`), or, before it (past
+/// spaces), the last letter of a word that states an age (`I'm 16`,
+/// `мне 15`): what the age patterns need, checked without them. A numbered
+/// draft ("1. hey you") has neither.
+fn may_state_an_age(text: &str) -> bool {
+    const UNIT_FIRST: &[char] = &['y', 'л', 'г'];
+    const WORD_LAST: &[char] = &['e', 'd', 'm', 's', 'ſ', 'g', 'y', 'е', 'й', 'у'];
+    let chars: Vec<char> = text.chars().collect();
+    let lower = |c: &char| c.to_lowercase().next().unwrap_or(*c);
+    let mut at = 0;
+    while at < chars.len() {
+        if !chars[at].is_numeric() {
+            at += 1;
+            continue;
+        }
+        // A run of digits: what is before its first and after its last.
+        let spaced = at > 0 && chars[at - 1].is_whitespace();
+        let before = chars[..at].iter().rev().find(|c| !c.is_whitespace());
+        while at < chars.len() && chars[at].is_numeric() {
+            at += 1;
+        }
+        let after = chars[at..].iter().find(|c| !c.is_whitespace());
+        if after.is_some_and(|c| UNIT_FIRST.contains(&lower(c)))
+            || (spaced && before.is_some_and(|c| WORD_LAST.contains(&lower(c))))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// The detectors that need no digit: emails, links, @handles, $cashtags.
+fn detect_text(text: &str, push: &mut impl FnMut(&str, &str, Range<usize>)) {
+    for m in EMAIL.find_iter(text) {
+        push("off_platform", "email address", m.range());
+    }
+    for m in LINK.find_iter(text) {
+        push("off_platform", "link", m.range());
+    }
+    if text.contains('@') {
+        for c in HANDLE.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                push("off_platform", "@handle", m.range());
+            }
+        }
+    }
+    if text.contains('$') {
+        for c in CASHTAG.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                push("off_platform", "$cashtag", m.range());
+            }
         }
     }
 }

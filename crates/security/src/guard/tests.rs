@@ -75,6 +75,17 @@ fn detectors_find_contacts_and_ages() {
 }
 
 #[test]
+fn contacts_are_found_next_to_emoji_and_letters_past_ascii() {
+    assert!(terms("😘 mia.rose@gmail.com 😘").contains(&"email address".to_owned()));
+    assert!(terms("пиши mia.rose@gmail.comтам").contains(&"email address".to_owned()));
+    assert!(terms("все фото тутsite.com 🔥").contains(&"link".to_owned()));
+    assert!(terms("ссылка: t.me/miarose💋").contains(&"link".to_owned()));
+    assert!(terms("мне 15 лет 🙈").contains(&"age under 18".to_owned()));
+    assert!(terms("I'm 16 😇").contains(&"age under 18".to_owned()));
+    assert_eq!(guard().scan("just got home 😏 what are you up to?"), vec![]);
+}
+
+#[test]
 fn numbers_that_are_not_ages_or_phones_are_clean() {
     for text in [
         "I'm 5'4 and curvy",
@@ -122,5 +133,22 @@ fn every_offline_template_passes_the_guard() {
     }
     for (configured, ui) in [true, false].into_iter().flat_map(|c| Ui::ALL.map(|ui| (c, ui))) {
         assert_eq!(guard().scan_blocking(&OfflineWriter.chat(ui, configured, &Persona::default())), vec![]);
+    }
+}
+
+proptest::proptest! {
+    /// The cheap check before the age patterns never skips a text they match.
+    #[test]
+    fn the_age_precheck_never_hides_an_age(
+        pieces in proptest::collection::vec(proptest::sample::select(vec![
+            "1", "16", "9", "115", "١٦", " ", "  ", "\n", ". ", "yo", "Y/O", "yrs", "years old", "лет", "года", "Годиков",
+            "age", "aged", "I'm", "i m", "I am", "she's", "HE'S", "turning", "turned", "only", "мне", "Ей", "ему",
+            "😏", "hey", "you", "x", "'", "5'4", "ſhe's",
+        ]), 0..12),
+    ) {
+        let text = pieces.concat();
+        if !may_state_an_age(&text) {
+            proptest::prop_assert!(!AGE_AFTER.is_match(&text) && !AGE_BEFORE.is_match(&text), "{text:?}");
+        }
     }
 }
