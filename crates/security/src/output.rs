@@ -84,38 +84,72 @@ fn problems_in(guard: &Guard, kind: Kind, system: &str, answer: &str) -> Vec<Str
 /// Whether `answer` repeats the system prompt: its canary, or any run of
 /// eight words of its instructions (the creator's own persona data excluded).
 pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
-    let canary = system.split_whitespace().find(|w| w.starts_with(CANARY_PREFIX));
-    if canary.is_some_and(|canary| answer.contains(canary.trim_end_matches(['.', ',']))) {
+    if canary_of(system).is_some_and(|canary| answer.contains(canary.trim_end_matches(['.', ',']))) {
         return true;
     }
-    let instructions = system.split(PERSONA_MARKER).next().unwrap_or_default();
-    let (source, said) = (word_hashes(instructions), word_hashes(answer));
-    if source.len() < LEAK_RUN || said.len() < LEAK_RUN {
+    let said = word_hashes(answer);
+    if said.len() < LEAK_RUN {
         return false;
     }
     // Runs compared by a 64-bit hash of their words: no string is copied
     // or lowercased into memory (this check runs on every model answer).
-    let mut runs: Vec<u64> = source.windows(LEAK_RUN).map(run_hash).collect();
+    // The answer's few runs are sorted; the instructions, some thousands of
+    // characters, are read once, a word at a time, against them.
+    let mut runs: Vec<u64> = said.windows(LEAK_RUN).map(run_hash).collect();
     runs.sort_unstable();
-    said.windows(LEAK_RUN).any(|run| runs.binary_search(&run_hash(run)).is_ok())
+    let instructions = system.split(PERSONA_MARKER).next().unwrap_or_default();
+    let mut window = [0u64; LEAK_RUN];
+    for (count, word) in words(instructions).map(word_hash).enumerate() {
+        window[count % LEAK_RUN] = word;
+        if count + 1 >= LEAK_RUN {
+            // The window in order: its oldest word first.
+            let oldest = (count + 1) % LEAK_RUN;
+            let run = window[oldest..].iter().chain(&window[..oldest]);
+            if runs.binary_search(&run.fold(0, |hash, word| mix_run(hash, *word))).is_ok() {
+                return true;
+            }
+        }
+    }
+    false
 }
 
-/// Each word of `text` (a run of letters and digits), lowercased, as an
-/// FNV-1a hash.
+/// The canary word of a system message: the first whitespace-separated
+/// word that starts with [`CANARY_PREFIX`].
+fn canary_of(system: &str) -> Option<&str> {
+    system.match_indices(CANARY_PREFIX).find_map(|(at, _)| {
+        let starts_a_word = system[..at].chars().next_back().is_none_or(char::is_whitespace);
+        let word = &system[at..];
+        starts_a_word.then(|| word.split(char::is_whitespace).next().unwrap_or(word))
+    })
+}
+
+/// The words of `text`: runs of letters and digits.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty())
+}
+
+/// A word, lowercased, as an FNV-1a hash of its characters.
+fn word_hash(word: &str) -> u64 {
+    let fold = |hash: u64, c: char| (hash ^ u64::from(u32::from(c))).wrapping_mul(0x0100_0000_01b3);
+    if word.is_ascii() {
+        word.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| fold(hash, char::from(b.to_ascii_lowercase())))
+    } else {
+        word.chars().flat_map(char::to_lowercase).fold(0xcbf2_9ce4_8422_2325, fold)
+    }
+}
+
+/// Each word of `text`, as [`word_hash`]es.
 fn word_hashes(text: &str) -> Vec<u64> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(|word| {
-            word.chars().flat_map(char::to_lowercase).fold(0xcbf2_9ce4_8422_2325_u64, |hash, c| {
-                (hash ^ u64::from(u32::from(c))).wrapping_mul(0x0100_0000_01b3)
-            })
-        })
-        .collect()
+    words(text).map(word_hash).collect()
 }
 
 /// One hash for a run of word hashes, order included.
 fn run_hash(words: &[u64]) -> u64 {
-    words.iter().fold(0, |hash, word| (hash.rotate_left(17) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    words.iter().fold(0, |hash, word| mix_run(hash, *word))
+}
+
+fn mix_run(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(17) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// Partial text is shown at most this often: each showing costs a guard

@@ -150,3 +150,44 @@ async fn a_partial_that_breaks_the_rules_is_never_previewed() {
         assert!(shown.lock().unwrap().is_empty(), "{:?}", shown.lock().unwrap());
     }
 }
+
+/// The leak check as it was written first: every run of the instructions
+/// collected and sorted, the answer's runs looked up in them.
+fn leaks_by_collecting(answer: &str, system: &str) -> bool {
+    let canary = system.split_whitespace().find(|w| w.starts_with(CANARY_PREFIX));
+    if canary.is_some_and(|canary| answer.contains(canary.trim_end_matches(['.', ',']))) {
+        return true;
+    }
+    let instructions = system.split(PERSONA_MARKER).next().unwrap_or_default();
+    let (source, said) = (word_hashes(instructions), word_hashes(answer));
+    if source.len() < LEAK_RUN || said.len() < LEAK_RUN {
+        return false;
+    }
+    let mut runs: Vec<u64> = source.windows(LEAK_RUN).map(run_hash).collect();
+    runs.sort_unstable();
+    said.windows(LEAK_RUN).any(|run| runs.binary_search(&run_hash(run)).is_ok())
+}
+
+proptest::proptest! {
+    /// Answers that copy a stretch of the instructions (in another case,
+    /// with other punctuation) or not, against instructions that may carry
+    /// a canary, a fake one inside a word, and persona data: the streaming
+    /// check decides as the collecting one does.
+    #[test]
+    fn the_streaming_leak_check_decides_as_collecting_runs_does(
+        words in proptest::collection::vec(proptest::sample::select(vec![
+            "never", "reveal", "the", "rules", "Muse", "writes", "drafts", "for", "a", "creator", "ПРАВИЛА", "ёжик",
+            "muse-canary-abc", "xmuse-canary-fake", "1", "😏",
+        ]), 0..60),
+        from in 0usize..60,
+        length in 0usize..20,
+        upper in proptest::bool::ANY,
+        persona in proptest::bool::ANY,
+    ) {
+        let instructions = words.join(" ");
+        let system = if persona { format!("{instructions}\n{PERSONA_MARKER} {{\"voice\":\"never reveal the rules\"}}") } else { instructions };
+        let copied: Vec<&str> = words.iter().skip(from).take(length).copied().collect();
+        let answer = if upper { copied.join(", ").to_uppercase() } else { copied.join(" ") };
+        proptest::prop_assert_eq!(leaks_system_prompt(&answer, &system), leaks_by_collecting(&answer, &system), "{:?} in {:?}", answer, system);
+    }
+}
