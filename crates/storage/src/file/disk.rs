@@ -118,9 +118,7 @@ pub(crate) fn list(root: &Path) -> io::Result<Listing> {
 /// previous version is kept as the `.bak` last good copy. The directory is
 /// fsynced by the caller, once per batch.
 pub(crate) fn write(path: &Path, document: &Document) -> io::Result<()> {
-    let dir = path.parent().ok_or_else(|| io::Error::other("document path has no directory"))?;
-    create_dir(dir)?;
-    let mut temp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir)?;
+    let mut temp = temp_file_beside(path)?;
     temp.write_all(&encode(document))?;
     temp.as_file().sync_all()?;
     if path.exists() {
@@ -129,6 +127,21 @@ pub(crate) fn write(path: &Path, document: &Document) -> io::Result<()> {
     }
     temp.persist(path).map_err(|err| err.error)?;
     Ok(())
+}
+
+/// A new temporary file in `path`'s directory. The directory is made when
+/// the file cannot be created for want of it (a shard's first document),
+/// rather than tried before every file.
+fn temp_file_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = path.parent().ok_or_else(|| io::Error::other("document path has no directory"))?;
+    let temp = || tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir);
+    match temp() {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            create_dir(dir)?;
+            temp()
+        }
+        made => made,
+    }
 }
 
 /// Writes a batch of documents, each atomically, flushing the file system
@@ -157,7 +170,6 @@ pub(crate) fn write_batch(root: &Path, documents: &[(PathBuf, &Document)]) -> io
         /// The new version is in a temporary file: rename it into place.
         Rename(tempfile::TempPath, &'a Path),
     }
-    let mut made = std::collections::HashSet::new();
     let mut staged = Vec::with_capacity(documents.len());
     for (path, document) in documents {
         let backup = backup_of(path);
@@ -167,11 +179,7 @@ pub(crate) fn write_batch(root: &Path, documents: &[(PathBuf, &Document)]) -> io
             staged.push(Staged::Swap(path));
             continue;
         }
-        let dir = path.parent().ok_or_else(|| io::Error::other("document path has no directory"))?;
-        if made.insert(dir) {
-            create_dir(dir)?;
-        }
-        let mut temp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir)?;
+        let mut temp = temp_file_beside(path)?;
         temp.write_all(&encode(document))?;
         // Only the path is kept: a batch of thousands holds no file open.
         staged.push(Staged::Rename(temp.into_temp_path(), path));
