@@ -13,7 +13,9 @@ async fn main() -> anyhow::Result<()> {
     let addr = |name: &str| std::env::var(name).unwrap_or_else(|_| "127.0.0.1:0".to_owned()).parse();
     let telegram = FakeTelegram::spawn_on(addr("FAKE_TELEGRAM_ADDR")?).await?;
     let openai = FakeOpenAi::spawn_on(addr("FAKE_OPENAI_ADDR")?).await?;
-    let latency = std::env::var("FAKE_OPENAI_LATENCY_MS").map_or(Ok(0), |ms| ms.parse())?;
+    let latency = std::env::var("FAKE_OPENAI_LATENCY_MS")
+        .map_or(Ok(0), |ms| ms.parse())
+        .map_err(|_| anyhow::anyhow!("FAKE_OPENAI_LATENCY_MS must be a whole number of milliseconds"))?;
     openai.latency(std::time::Duration::from_millis(latency), std::time::Duration::ZERO);
     println!("TELEGRAM_API_URL={}", telegram.url());
     println!("LLM_BASE_URL={}", openai.base_url());
