@@ -287,16 +287,11 @@ impl VoiceAction {
 /// once. Hashes rather than strings: this runs on every draft against the
 /// fan's earlier drafts, and copies no word.
 fn trigrams(text: &str) -> Vec<u64> {
-    let words: Vec<u64> = text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(word_hash).collect();
+    let words: Vec<u64> = crate::words::words(text).map(crate::words::word_hash).collect();
     let mut grams: Vec<u64> = words.windows(3).map(|w| w.iter().fold(0, |hash, word| mix(hash, *word))).collect();
     grams.sort_unstable();
     grams.dedup();
     grams
-}
-
-/// A word, lowercased, as an FNV-1a hash of its characters.
-fn word_hash(word: &str) -> u64 {
-    word.chars().flat_map(char::to_lowercase).fold(0xcbf2_9ce4_8422_2325, |hash, c| mix(hash, u64::from(u32::from(c))))
 }
 
 fn mix(hash: u64, value: u64) -> u64 {

@@ -65,6 +65,7 @@ pub mod request;
 pub mod session;
 pub mod settings;
 pub mod text;
+pub mod words;
 
 pub use admin::{AdminLayer, Operator};
 pub use assistant::{Assistant, AssistantConfig, MORE};

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use muse_domain::prompt::{CANARY_PREFIX, PERSONA_MARKER};
+use muse_domain::words::{word_hash, words};
 use muse_domain::{Kind, ModelRefusal, ModelReply, ModelRequest, Preview, Role};
 use tower::{BoxError, Layer, Service, ServiceExt};
 
@@ -121,21 +122,6 @@ fn canary_of(system: &str) -> Option<&str> {
         let word = &system[at..];
         starts_a_word.then(|| word.split(char::is_whitespace).next().unwrap_or(word))
     })
-}
-
-/// The words of `text`: runs of letters and digits.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty())
-}
-
-/// A word, lowercased, as an FNV-1a hash of its characters.
-fn word_hash(word: &str) -> u64 {
-    let fold = |hash: u64, c: char| (hash ^ u64::from(u32::from(c))).wrapping_mul(0x0100_0000_01b3);
-    if word.is_ascii() {
-        word.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, b| fold(hash, char::from(b.to_ascii_lowercase())))
-    } else {
-        word.chars().flat_map(char::to_lowercase).fold(0xcbf2_9ce4_8422_2325, fold)
-    }
 }
 
 /// Each word of `text`, as [`word_hash`]es.
