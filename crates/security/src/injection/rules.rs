@@ -598,7 +598,7 @@ static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
 /// The literal prefixes every match of a signal starts with (from
 /// regex-syntax's extractor), in one Aho-Corasick automaton: one pass over a
 /// line tells which signals could match it. A benign message usually
-/// contains none of them, and its sixty regexes are skipped.
+/// contains none of them, and the regexes (62 of them) are skipped.
 struct Prefilter {
     automaton: AhoCorasick,
     /// Each literal's signal, by the literal's position in the automaton.
