@@ -12,6 +12,11 @@
 //! Telegram's default limits hold `sendMessage` to 30 a second, as in the
 //! bot. Prints this process's CPU time (user and system, from /proc) per
 //! reply.
+//!
+//! `MUSE_TRANSPORT_PART` measures one part alone: `telegram` (the two
+//! Telegram calls through `Throttle`, no model), `telegram-unthrottled`
+//! (the same without `Throttle`, as fast as the fake answers) or `model`
+//! (the completion alone).
 
 use std::time::Instant;
 
@@ -38,12 +43,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (telegram, model) = (args.next().ok_or("telegram URL")?, args.next().ok_or("model base URL")?);
     let replies: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(1500);
     let at_once: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(60);
-    let bot = Bot::new("1:transport").set_api_url(telegram.parse()?).throttle(Limits::default());
+    let part = std::env::var("MUSE_TRANSPORT_PART").unwrap_or_default();
+    let plain = Bot::new("1:transport").set_api_url(telegram.parse()?);
+    let bot = plain.clone().throttle(Limits::default());
     let llm = LlmClient::new(&LlmConfig { base_url: model, ..LlmConfig::groq(SecretString::from("k")) })?;
     // About the size of Muse's reply prompt: instructions, persona, history.
     let system = "You write replies in the creator's voice. Keep it short, warm and playful. ".repeat(50);
     let one = |chat: u64| {
-        let (bot, llm, system) = (bot.clone(), llm.clone(), system.clone());
+        let (bot, plain, llm, system, part) = (bot.clone(), plain.clone(), llm.clone(), system.clone(), part.clone());
         async move {
             let request = ModelRequest {
                 kind: Kind::Reply,
@@ -58,9 +65,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 preview: None,
             };
             let chat = ChatId(chat as i64);
-            bot.send_chat_action(chat, ChatAction::Typing).await?;
-            let reply = llm.complete(&request).await?;
-            bot.send_message(chat, reply.text).await?;
+            const CANNED: &str = "nothing much, just thinking of you 😘";
+            match part.as_str() {
+                "telegram" => {
+                    bot.send_chat_action(chat, ChatAction::Typing).await?;
+                    bot.send_message(chat, CANNED).await?;
+                }
+                "telegram-unthrottled" => {
+                    plain.send_chat_action(chat, ChatAction::Typing).await?;
+                    plain.send_message(chat, CANNED).await?;
+                }
+                "model" => {
+                    llm.complete(&request).await?;
+                }
+                _ => {
+                    bot.send_chat_action(chat, ChatAction::Typing).await?;
+                    let reply = llm.complete(&request).await?;
+                    bot.send_message(chat, reply.text).await?;
+                }
+            }
             Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
         }
     };
