@@ -44,6 +44,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let replies: u64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(1500);
     let at_once: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(60);
     let part = std::env::var("MUSE_TRANSPORT_PART").unwrap_or_default();
+    if !["", "telegram", "telegram-unthrottled", "model"].contains(&part.as_str()) {
+        return Err(format!("MUSE_TRANSPORT_PART is {part:?}: use telegram, telegram-unthrottled or model").into());
+    }
     let plain = Bot::new("1:transport").set_api_url(telegram.parse()?);
     let bot = plain.clone().throttle(Limits::default());
     let llm = LlmClient::new(&LlmConfig { base_url: model, ..LlmConfig::groq(SecretString::from("k")) })?;
