@@ -35,6 +35,7 @@ const SETTINGS: Table = &[
     ("STORAGE_CACHE_MB", "16"),
     ("HEALTH_ADDR", "127.0.0.1:8080"),
     ("LOG_FORMAT", "pretty"),
+    ("WORKER_THREADS", "1"),
     ("RUST_LOG", "info"),
     ("MUSE_CONFIG", ""),
 ];
@@ -85,6 +86,8 @@ pub(crate) struct Config {
     pub(crate) health_addr: Option<std::net::SocketAddr>,
     /// How logs are written.
     pub(crate) log_format: LogFormat,
+    /// Threads running the async work; 1 runs it all on the main thread.
+    pub(crate) worker_threads: usize,
 }
 
 /// The limits of the update stack and the model stack.
@@ -202,6 +205,7 @@ impl Config {
             redis,
             health_addr: health_addr.transpose()?,
             log_format,
+            worker_threads: s.number("WORKER_THREADS", 1..=256)?,
         })
     }
 }

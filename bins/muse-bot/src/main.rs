@@ -61,7 +61,19 @@ or try Muse in the terminal with `muse-bot chat`."
         return ExitCode::from(EX_USAGE);
     }
     init_tracing(&env, config.log_format, &mode);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread by default: a bot is held to Telegram's 30 messages a
+    // second, far below what one thread serves, and on small VMs every
+    // hand-off between threads is a wakeup that costs more CPU than the work
+    // (BENCHMARKS.md, "One thread").
+    let mut builder = match config.worker_threads {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        threads => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(threads);
+            builder
+        }
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("muse-bot: cannot start the async runtime: {err}");

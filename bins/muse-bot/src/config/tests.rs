@@ -17,6 +17,7 @@ fn defaults_without_anything_set() {
     assert_eq!(config.assistant.model, "llama-3.1-8b-instant");
     assert_eq!(config.assistant.history, HistoryLimits { max_messages: 50, max_chars: 1000 });
     assert_eq!(config.log_format, LogFormat::Pretty);
+    assert_eq!(config.worker_threads, 1);
 }
 
 #[test]
@@ -37,6 +38,7 @@ fn bad_values_name_the_setting() {
         ("TELEGRAM_API_URL", "not a url"),
         ("LLM_BASE_URL", "ftp://x"),
         ("LOG_FORMAT", "xml"),
+        ("WORKER_THREADS", "0"),
         ("LLM_STREAM", "maybe"),
         ("BREAKER_FAILURE_RATE", "1.5"),
         ("LLM_DEADLINE_SECS", "0"),
