@@ -54,6 +54,18 @@ async fn reply_gives_three_drafts_built_from_the_models_text() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn drafts_arrive_on_a_multi_threaded_runtime_too() {
+    // One thread is the default; an operator may ask for more.
+    let telegram = FakeTelegram::spawn().await.unwrap();
+    let model = FakeOpenAi::spawn().await.unwrap();
+    model.rule(Rule::contains("gorgeous", "1. Hey you 😘\n2. Missed me?\n3. Only if you ask nicely"));
+    let bot = BotProcess::telegram(&telegram, Some(&model), &[("WORKER_THREADS", "4")]).await;
+    let sent = ask_for(&telegram, "/reply hey gorgeous", 1).await;
+    assert!(text(&sent[0]).contains("<code>Missed me?</code>"), "{}", text(&sent[0]));
+    assert!(bot.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn shorter_rewrites_the_last_drafts_and_a_forged_press_expires() {
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
