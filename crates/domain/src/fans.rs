@@ -288,14 +288,11 @@ impl VoiceAction {
 /// fan's earlier drafts, and copies no word.
 fn trigrams(text: &str) -> Vec<u64> {
     let words: Vec<u64> = crate::words::words(text).map(crate::words::word_hash).collect();
-    let mut grams: Vec<u64> = words.windows(3).map(|w| w.iter().fold(0, |hash, word| mix(hash, *word))).collect();
+    let mut grams: Vec<u64> =
+        words.windows(3).map(|w| w.iter().fold(0, |hash, word| crate::words::mix(hash, *word))).collect();
     grams.sort_unstable();
     grams.dedup();
     grams
-}
-
-fn mix(hash: u64, value: u64) -> u64 {
-    (hash ^ value).wrapping_mul(0x0100_0000_01b3)
 }
 
 /// The share of `draft`'s word 3-grams found in `earlier` (0 when it has

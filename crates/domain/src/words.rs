@@ -11,12 +11,18 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
 /// A word, lowercased, as an FNV-1a hash of its characters.
 pub fn word_hash(word: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    let fold = |hash: u64, c: char| (hash ^ u64::from(u32::from(c))).wrapping_mul(0x0100_0000_01b3);
+    let fold = |hash: u64, c: char| mix(hash, u64::from(u32::from(c)));
     if word.is_ascii() {
         word.bytes().fold(OFFSET, |hash, b| fold(hash, char::from(b.to_ascii_lowercase())))
     } else {
         word.chars().flat_map(char::to_lowercase).fold(OFFSET, fold)
     }
+}
+
+/// One FNV-1a step: `value` folded into `hash`. Word hashes are built of
+/// characters with it, and word n-grams of word hashes.
+pub fn mix(hash: u64, value: u64) -> u64 {
+    (hash ^ value).wrapping_mul(0x0100_0000_01b3)
 }
 
 #[cfg(test)]

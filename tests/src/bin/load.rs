@@ -160,6 +160,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "model requests seen by the fake: {}; replies from the offline writer: {offline}",
         model.chat_requests().len()
     );
+    let mut methods = std::collections::BTreeMap::<String, usize>::new();
+    for call in telegram.calls().iter().skip(mark) {
+        *methods.entry(call.method.clone()).or_default() += 1;
+    }
+    let methods: Vec<String> = methods.iter().map(|(method, count)| format!("{method} {count}")).collect();
+    println!("Telegram calls: {}", methods.join(", "));
     let sent = telegram.calls_since(mark, "sendMessage");
     let last = sent.last().map(|c| c.at.duration_since(started));
     println!("last reply {:.1?} after the first message", last.unwrap_or_default());
