@@ -20,7 +20,9 @@ pub fn word_hash(word: &str) -> u64 {
 }
 
 /// One FNV-1a step: `value` folded into `hash`. Word hashes are built of
-/// characters with it, and word n-grams of word hashes.
+/// characters with it, word n-grams of word hashes, and the injection
+/// screen's features of bytes.
+#[inline]
 pub fn mix(hash: u64, value: u64) -> u64 {
     (hash ^ value).wrapping_mul(0x0100_0000_01b3)
 }

@@ -6,6 +6,8 @@
 
 use std::sync::LazyLock;
 
+use muse_domain::words::mix;
+
 /// Buckets of the hashed features.
 pub const DIM: usize = 1 << 18;
 
@@ -114,17 +116,12 @@ fn translit(c: char) -> Option<&'static str> {
     })
 }
 
-/// FNV-1a over a tag and the bytes.
+/// FNV-1a over a tag and the bytes, each part closed by 0xff.
 fn hash(tag: u8, parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(tag);
-    h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    let mut h = mix(0xcbf2_9ce4_8422_2325, u64::from(tag));
     for part in parts {
-        for b in *part {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h = part.iter().fold(h, |h, b| mix(h, u64::from(*b)));
+        h = mix(h, 0xff);
     }
     h
 }
