@@ -9,11 +9,13 @@
 //! its text. While a completion streams, only partial text that passes the
 //! same check is previewed.
 
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
+use lru::LruCache;
 use muse_domain::prompt::{CANARY_PREFIX, PERSONA_MARKER};
 use muse_domain::words::{word_hash, words};
 use muse_domain::{Kind, ModelRefusal, ModelReply, ModelRequest, Preview, Role};
@@ -32,6 +34,7 @@ const LEAK_RUN: usize = 8;
 #[derive(Clone, Debug)]
 pub struct OutputGuardLayer {
     guard: Arc<Guard>,
+    leaks: Arc<LeakCheck>,
     counters: Arc<SecurityCounters>,
     regenerations: usize,
 }
@@ -39,7 +42,7 @@ pub struct OutputGuardLayer {
 impl OutputGuardLayer {
     /// A guard that regenerates at most `regenerations` times.
     pub fn new(guard: Arc<Guard>, counters: Arc<SecurityCounters>, regenerations: usize) -> OutputGuardLayer {
-        OutputGuardLayer { guard, counters, regenerations }
+        OutputGuardLayer { guard, leaks: Arc::new(LeakCheck::new(INSTRUCTIONS_KEPT)), counters, regenerations }
     }
 }
 
@@ -59,8 +62,8 @@ pub struct OutputGuard<S> {
 }
 
 /// What is wrong with an answer: categories, empty when it may be shown.
-pub fn problems(guard: &Guard, request: &ModelRequest, answer: &str) -> Vec<String> {
-    problems_in(guard, request.kind, system_of(request), answer)
+fn problems(layer: &OutputGuardLayer, request: &ModelRequest, answer: &str) -> Vec<String> {
+    problems_in(&layer.guard, &layer.leaks, request.kind, system_of(request), answer)
 }
 
 fn system_of(request: &ModelRequest) -> &str {
@@ -68,7 +71,7 @@ fn system_of(request: &ModelRequest) -> &str {
 }
 
 /// [`problems`] for an answer of `kind` to the system message `system`.
-fn problems_in(guard: &Guard, kind: Kind, system: &str, answer: &str) -> Vec<String> {
+fn problems_in(guard: &Guard, leaks: &LeakCheck, kind: Kind, system: &str, answer: &str) -> Vec<String> {
     let findings = if kind == Kind::Chat { guard.scan_blocking(answer) } else { guard.scan(answer) };
     let mut categories: Vec<String> = Vec::new();
     for finding in findings {
@@ -76,7 +79,7 @@ fn problems_in(guard: &Guard, kind: Kind, system: &str, answer: &str) -> Vec<Str
             categories.push(finding.category);
         }
     }
-    if leaks_system_prompt(answer, system) {
+    if leaks.leaks(answer, system) {
         categories.push(LEAK.to_owned());
     }
     categories
@@ -84,8 +87,11 @@ fn problems_in(guard: &Guard, kind: Kind, system: &str, answer: &str) -> Vec<Str
 
 /// Whether `answer` repeats the system prompt: its canary, or any run of
 /// eight words of its instructions (the creator's own persona data excluded).
+///
+/// This reads the instructions anew on each call; the output guard keeps
+/// their runs instead and decides the same.
 pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
-    if canary_of(system).is_some_and(|canary| answer.contains(canary.trim_end_matches(['.', ',']))) {
+    if repeats_canary(answer, system) {
         return true;
     }
     let said = word_hashes(answer);
@@ -93,12 +99,12 @@ pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
         return false;
     }
     // Runs compared by a 64-bit hash of their words: no string is copied
-    // or lowercased into memory (this check runs on every model answer).
-    // The answer's few runs are sorted; the instructions, some thousands of
-    // characters, are read once, a word at a time, against them.
+    // or lowercased into memory. The answer's few runs are sorted; the
+    // instructions, some thousands of characters, are read once, a word at
+    // a time, against them.
     let mut runs: Vec<u64> = said.windows(LEAK_RUN).map(run_hash).collect();
     runs.sort_unstable();
-    let instructions = system.split(PERSONA_MARKER).next().unwrap_or_default();
+    let instructions = instructions_of(system);
     let mut window = [0u64; LEAK_RUN];
     for (count, word) in words(instructions).map(word_hash).enumerate() {
         window[count % LEAK_RUN] = word;
@@ -112,6 +118,63 @@ pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
         }
     }
     false
+}
+
+/// Distinct instructions whose runs the output guard keeps. A system
+/// message's instructions differ only by kind, tone, language, emoji and
+/// case (and by a fence or a refine request, which are seldom repeated), so
+/// a team's creators share a few dozen; kept, they cost about 4 KB each.
+const INSTRUCTIONS_KEPT: NonZeroUsize = NonZeroUsize::new(64).expect("not zero");
+
+/// [`leaks_system_prompt`] with the runs of recent instructions kept,
+/// sorted: an answer's check then hashes only the answer's own words. The
+/// streaming check, which has nothing to keep, re-read some thousands of
+/// characters of instructions for every model answer.
+#[derive(Debug)]
+struct LeakCheck {
+    kept: Mutex<LruCache<Box<str>, Arc<[u64]>>>,
+}
+
+impl LeakCheck {
+    fn new(capacity: NonZeroUsize) -> LeakCheck {
+        LeakCheck { kept: Mutex::new(LruCache::new(capacity)) }
+    }
+
+    fn leaks(&self, answer: &str, system: &str) -> bool {
+        if repeats_canary(answer, system) {
+            return true;
+        }
+        let said = word_hashes(answer);
+        if said.len() < LEAK_RUN {
+            return false;
+        }
+        let runs = self.runs(instructions_of(system));
+        said.windows(LEAK_RUN).any(|run| runs.binary_search(&run_hash(run)).is_ok())
+    }
+
+    /// Every run of `instructions`, hashed and sorted: kept, or computed
+    /// (outside the lock) and kept.
+    fn runs(&self, instructions: &str) -> Arc<[u64]> {
+        if let Some(runs) = self.kept.lock().unwrap_or_else(PoisonError::into_inner).get(instructions) {
+            return runs.clone();
+        }
+        let mut runs: Vec<u64> = word_hashes(instructions).windows(LEAK_RUN).map(run_hash).collect();
+        runs.sort_unstable();
+        runs.dedup();
+        let runs: Arc<[u64]> = runs.into();
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner).put(instructions.into(), runs.clone());
+        runs
+    }
+}
+
+/// The instructions of a system message: what comes before the persona.
+fn instructions_of(system: &str) -> &str {
+    system.split(PERSONA_MARKER).next().unwrap_or_default()
+}
+
+/// Whether `answer` contains the system message's canary.
+fn repeats_canary(answer: &str, system: &str) -> bool {
+    canary_of(system).is_some_and(|canary| answer.contains(canary.trim_end_matches(['.', ','])))
 }
 
 /// The canary word of a system message: the first whitespace-separated
@@ -147,7 +210,7 @@ pub const PREVIEW_EVERY: Duration = Duration::from_secs(1);
 /// most once per [`PREVIEW_EVERY`]. The first text that fails stops the
 /// preview for the rest of the request: the chat keeps what it showed
 /// until the final answer, checked whole, replaces it.
-fn guarded(preview: Preview, guard: Arc<Guard>, kind: Kind, system: String) -> Preview {
+fn guarded(preview: Preview, layer: OutputGuardLayer, kind: Kind, system: String) -> Preview {
     struct Shown {
         last: Option<Instant>,
         stopped: bool,
@@ -162,7 +225,7 @@ fn guarded(preview: Preview, guard: Arc<Guard>, kind: Kind, system: String) -> P
             return;
         }
         shown.last = Some(Instant::now());
-        if problems_in(&guard, kind, &system, text).is_empty() {
+        if problems_in(&layer.guard, &layer.leaks, kind, &system, text).is_empty() {
             preview.show(text);
         } else {
             shown.stopped = true;
@@ -217,11 +280,11 @@ where
             let mut request = request;
             if let Some(preview) = request.preview.take() {
                 let system = system_of(&request).to_owned();
-                request.preview = Some(guarded(preview, layer.guard.clone(), request.kind, system));
+                request.preview = Some(guarded(preview, layer.clone(), request.kind, system));
             }
             let mut reply = ready.oneshot(request.clone()).await.map_err(Into::into)?;
             for attempt in 0..=layer.regenerations {
-                let categories = problems(&layer.guard, &request, &reply.text);
+                let categories = problems(&layer, &request, &reply.text);
                 if categories.is_empty() {
                     return Ok(reply);
                 }

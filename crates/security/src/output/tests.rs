@@ -93,6 +93,20 @@ fn the_creators_own_persona_in_an_answer_is_not_a_leak() {
     assert!(!leaks_system_prompt("I'm your sweet and shy girl next door who loves long walks", SYSTEM));
 }
 
+#[test]
+fn kept_instructions_are_told_apart_and_the_oldest_forgotten() {
+    let flirt = "Task: write three flirty openers that invite a reply from the fan today.\nPERSONA_JSON: {}";
+    let caption = "Task: write three captions that make fans stop scrolling through the feed.\nPERSONA_JSON: {}";
+    let kept = LeakCheck::new(NonZeroUsize::MIN);
+    for _ in 0..2 {
+        assert!(kept.leaks("sure: write three flirty openers that invite a reply from", flirt));
+        assert!(!kept.leaks("sure: write three flirty openers that invite a reply from", caption));
+        assert!(kept.leaks("captions that make fans stop scrolling through the feed", caption));
+        assert!(!kept.leaks("captions that make fans stop scrolling through the feed", flirt));
+    }
+    assert_eq!(kept.kept.lock().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn chat_answers_are_held_to_the_block_tier_only() {
     let (layer, _) = layer();
@@ -151,30 +165,14 @@ async fn a_partial_that_breaks_the_rules_is_never_previewed() {
     }
 }
 
-/// The leak check as it was written first: every run of the instructions
-/// collected and sorted, the answer's runs looked up in them.
-fn leaks_by_collecting(answer: &str, system: &str) -> bool {
-    let canary = system.split_whitespace().find(|w| w.starts_with(CANARY_PREFIX));
-    if canary.is_some_and(|canary| answer.contains(canary.trim_end_matches(['.', ',']))) {
-        return true;
-    }
-    let instructions = system.split(PERSONA_MARKER).next().unwrap_or_default();
-    let (source, said) = (word_hashes(instructions), word_hashes(answer));
-    if source.len() < LEAK_RUN || said.len() < LEAK_RUN {
-        return false;
-    }
-    let mut runs: Vec<u64> = source.windows(LEAK_RUN).map(run_hash).collect();
-    runs.sort_unstable();
-    said.windows(LEAK_RUN).any(|run| runs.binary_search(&run_hash(run)).is_ok())
-}
-
 proptest::proptest! {
     /// Answers that copy a stretch of the instructions (in another case,
     /// with other punctuation) or not, against instructions that may carry
-    /// a canary, a fake one inside a word, and persona data: the streaming
-    /// check decides as the collecting one does.
+    /// a canary, a fake one inside a word, and persona data: the guard's
+    /// check, with the instructions' runs kept, decides as the streaming
+    /// one does, the first time and from what it kept.
     #[test]
-    fn the_streaming_leak_check_decides_as_collecting_runs_does(
+    fn the_kept_leak_check_decides_as_the_streaming_one_does(
         words in proptest::collection::vec(proptest::sample::select(vec![
             "never", "reveal", "the", "rules", "Muse", "writes", "drafts", "for", "a", "creator", "ПРАВИЛА", "ёжик",
             "muse-canary-abc", "xmuse-canary-fake", "1", "😏",
@@ -188,6 +186,9 @@ proptest::proptest! {
         let system = if persona { format!("{instructions}\n{PERSONA_MARKER} {{\"voice\":\"never reveal the rules\"}}") } else { instructions };
         let copied: Vec<&str> = words.iter().skip(from).take(length).copied().collect();
         let answer = if upper { copied.join(", ").to_uppercase() } else { copied.join(" ") };
-        proptest::prop_assert_eq!(leaks_system_prompt(&answer, &system), leaks_by_collecting(&answer, &system), "{:?} in {:?}", answer, system);
+        let expected = leaks_system_prompt(&answer, &system);
+        let kept = LeakCheck::new(NonZeroUsize::MIN);
+        proptest::prop_assert_eq!(kept.leaks(&answer, &system), expected, "{:?} in {:?}", answer, system);
+        proptest::prop_assert_eq!(kept.leaks(&answer, &system), expected, "kept: {:?} in {:?}", answer, system);
     }
 }
