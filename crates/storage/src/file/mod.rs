@@ -177,11 +177,14 @@ impl std::fmt::Debug for FileStore {
 }
 
 impl FileStore {
-    /// Opens (creating if needed) the store in `config.dir`: takes the
-    /// directory lock and removes temporary files a crash left behind. No
-    /// document is read. Must be called inside a tokio runtime.
+    /// Opens (creating if needed) the store in `config.dir`, made absolute
+    /// against the current directory: takes the directory lock and removes
+    /// temporary files a crash left behind. No document is read. Must be
+    /// called inside a tokio runtime.
     pub async fn open(config: FileStoreConfig) -> Result<FileStore, StoreError> {
-        let root = config.dir.clone();
+        // Absolute once here: a temporary file in a relative directory
+        // would otherwise cost a `getcwd` for every new document.
+        let root = std::path::absolute(&config.dir)?;
         let dir = root.clone();
         let (lock, listing) = blocking(move || {
             disk::create_dir(&dir)?;
