@@ -8,7 +8,8 @@
 //! tests check that none is missing. Adding a language is one `.ftl` file
 //! and one [`Ui`] variant.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -34,7 +35,7 @@ static BUNDLES: LazyLock<Vec<Bundle>> =
 
 /// Each language's messages that take no arguments, formatted once: buttons
 /// and notices are said on every reply.
-static FIXED: LazyLock<Vec<std::collections::HashMap<&'static str, String>>> = LazyLock::new(|| {
+static FIXED: LazyLock<Vec<HashMap<&'static str, String>>> = LazyLock::new(|| {
     SOURCES
         .iter()
         .zip(BUNDLES.iter())
@@ -55,6 +56,16 @@ static FIXED: LazyLock<Vec<std::collections::HashMap<&'static str, String>>> = L
         })
         .collect()
 });
+
+/// Numbers below this are kept by [`Ui::say_number`].
+const NUMBERS_KEPT: usize = 10;
+
+/// Messages said with one small number on every reply (the drafts' title,
+/// a copy button per draft), formatted once per language, message and
+/// number: Fluent's plural rules cost more than the rest of a reply's
+/// text. At most [`NUMBERS_KEPT`] entries per message id written in code.
+type Numbered = HashMap<(Ui, &'static str, &'static str, usize), String>;
+static NUMBERED: LazyLock<Mutex<Numbered>> = LazyLock::new(Mutex::default);
 
 fn bundle(code: &str, source: &str) -> Bundle {
     let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(resource, errors)| {
@@ -107,6 +118,21 @@ impl Ui {
             Some(text) => text.clone(),
             None => self.say_with(id, &[]),
         }
+    }
+
+    /// The message `id` with one number, `name`: as [`Ui::say_with`] says
+    /// it, formatted once for numbers below ten.
+    pub fn say_number(self, id: &'static str, name: &'static str, number: usize) -> String {
+        if number >= NUMBERS_KEPT {
+            return self.say_with(id, &[(name, number.into())]);
+        }
+        let key = (self, id, name, number);
+        if let Some(text) = NUMBERED.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return text.clone();
+        }
+        let text = self.say_with(id, &[(name, number.into())]);
+        NUMBERED.lock().unwrap_or_else(PoisonError::into_inner).insert(key, text.clone());
+        text
     }
 
     /// The message `id` with its arguments.
@@ -189,6 +215,18 @@ mod tests {
             }
             assert_eq!(other.len(), english.len(), "{code} has messages English lacks");
             assert_ne!(ui.say("start-title"), Ui::En.say("start-title"));
+        }
+    }
+
+    #[test]
+    fn a_number_said_from_the_cache_reads_as_formatted() {
+        for ui in Ui::ALL {
+            for _ in 0..2 {
+                for number in 0..12 {
+                    let formatted = ui.say_with("copy-label", &[("number", number.into())]);
+                    assert_eq!(ui.say_number("copy-label", "number", number), formatted);
+                }
+            }
         }
     }
 

@@ -46,12 +46,37 @@ impl Kind {
 
     /// The title line for `count` drafts: "3 replies", "1 reply", "3 ответа".
     pub fn title(self, ui: Ui, count: usize) -> String {
-        ui.say_with(&format!("title-{}", self.command()), &[("count", count.into())])
+        let id = match self {
+            Kind::Reply => "title-reply",
+            Kind::Flirt => "title-flirt",
+            Kind::Caption => "title-caption",
+            Kind::Ppv => "title-ppv",
+            Kind::Mass => "title-mass",
+            Kind::Chat => "title-chat",
+        };
+        ui.say_number(id, "count", count)
     }
 }
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.command())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_title_reads_as_its_message_formatted() {
+        for ui in Ui::ALL {
+            for kind in Kind::DRAFTING.into_iter().chain([Kind::Chat]) {
+                for count in 0..12 {
+                    let id = format!("title-{}", kind.command());
+                    assert_eq!(kind.title(ui, count), ui.say_with(&id, &[("count", count.into())]), "{id} {count}");
+                }
+            }
+        }
     }
 }

@@ -120,7 +120,7 @@ pub fn refined(ui: Ui, label: &str) -> String {
 
 /// A draft's copy button.
 pub fn copy_label(ui: Ui, number: usize) -> String {
-    ui.say_with("copy-label", &[("number", number.into())])
+    ui.say_number("copy-label", "number", number)
 }
 
 /// `/tone` alone.
