@@ -44,6 +44,6 @@ pub use counters::{SecurityCounters, SecuritySnapshot};
 pub use guard::{Finding, Guard};
 pub use injection::{Screening, Thresholds, Verdict, screen};
 pub use input::{INJECTION_REFUSAL, ParseLayer, ScreenLayer};
-pub use output::{LEAK, OutputGuardLayer, leaks_system_prompt};
+pub use output::{LEAK, OutputGuardLayer};
 pub use sanitize::{TooLong, sanitize, validate};
 pub use terms::{TermList, Tier};

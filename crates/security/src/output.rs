@@ -85,51 +85,18 @@ fn problems_in(guard: &Guard, leaks: &LeakCheck, kind: Kind, system: &str, answe
     categories
 }
 
-/// Whether `answer` repeats the system prompt: its canary, or any run of
-/// eight words of its instructions (the creator's own persona data excluded).
-///
-/// This reads the instructions anew on each call; the output guard keeps
-/// their runs instead and decides the same.
-pub fn leaks_system_prompt(answer: &str, system: &str) -> bool {
-    if repeats_canary(answer, system) {
-        return true;
-    }
-    let said = word_hashes(answer);
-    if said.len() < LEAK_RUN {
-        return false;
-    }
-    // Runs compared by a 64-bit hash of their words: no string is copied
-    // or lowercased into memory. The answer's few runs are sorted; the
-    // instructions, some thousands of characters, are read once, a word at
-    // a time, against them.
-    let mut runs: Vec<u64> = said.windows(LEAK_RUN).map(run_hash).collect();
-    runs.sort_unstable();
-    let instructions = instructions_of(system);
-    let mut window = [0u64; LEAK_RUN];
-    for (count, word) in words(instructions).map(word_hash).enumerate() {
-        window[count % LEAK_RUN] = word;
-        if count + 1 >= LEAK_RUN {
-            // The window in order: its oldest word first.
-            let oldest = (count + 1) % LEAK_RUN;
-            let run = window[oldest..].iter().chain(&window[..oldest]);
-            if runs.binary_search(&run.fold(0, |hash, word| mix_run(hash, *word))).is_ok() {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 /// Distinct instructions whose runs the output guard keeps. A system
 /// message's instructions differ only by kind, tone, language, emoji and
 /// case (and by a fence or a refine request, which are seldom repeated), so
 /// a team's creators share a few dozen; kept, they cost about 4 KB each.
 const INSTRUCTIONS_KEPT: NonZeroUsize = NonZeroUsize::new(64).expect("not zero");
 
-/// [`leaks_system_prompt`] with the runs of recent instructions kept,
-/// sorted: an answer's check then hashes only the answer's own words. The
-/// streaming check, which has nothing to keep, re-read some thousands of
-/// characters of instructions for every model answer.
+/// Whether an answer repeats the system prompt: its canary, or any run of
+/// eight words of its instructions (the creator's own persona data
+/// excluded). Runs are compared by a 64-bit hash of their words, so no
+/// string is copied or lowercased; the sorted runs of recent instructions
+/// are kept, so an answer's check hashes only the answer's own words
+/// rather than re-reading some thousands of characters of instructions.
 #[derive(Debug)]
 struct LeakCheck {
     kept: Mutex<LruCache<Box<str>, Arc<[u64]>>>,

@@ -90,7 +90,9 @@ async fn a_leaked_system_prompt_is_never_returned() {
 
 #[test]
 fn the_creators_own_persona_in_an_answer_is_not_a_leak() {
-    assert!(!leaks_system_prompt("I'm your sweet and shy girl next door who loves long walks", SYSTEM));
+    let answer = "I'm your sweet and shy girl next door who loves long walks";
+    assert!(!LeakCheck::new(INSTRUCTIONS_KEPT).leaks(answer, SYSTEM));
+    assert!(!leaks_by_streaming(answer, SYSTEM));
 }
 
 #[test]
@@ -165,6 +167,34 @@ async fn a_partial_that_breaks_the_rules_is_never_previewed() {
     }
 }
 
+/// The leak check as it was before the guard kept runs: the answer's runs
+/// sorted and the instructions read once, a word at a time, against them.
+/// An independent way to the same decision, for the property test below.
+fn leaks_by_streaming(answer: &str, system: &str) -> bool {
+    if repeats_canary(answer, system) {
+        return true;
+    }
+    let said = word_hashes(answer);
+    if said.len() < LEAK_RUN {
+        return false;
+    }
+    let mut runs: Vec<u64> = said.windows(LEAK_RUN).map(run_hash).collect();
+    runs.sort_unstable();
+    let mut window = [0u64; LEAK_RUN];
+    for (count, word) in words(instructions_of(system)).map(word_hash).enumerate() {
+        window[count % LEAK_RUN] = word;
+        if count + 1 >= LEAK_RUN {
+            // The window in order: its oldest word first.
+            let oldest = (count + 1) % LEAK_RUN;
+            let run = window[oldest..].iter().chain(&window[..oldest]);
+            if runs.binary_search(&run.fold(0, |hash, word| mix_run(hash, *word))).is_ok() {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 proptest::proptest! {
     /// Answers that copy a stretch of the instructions (in another case,
     /// with other punctuation) or not, against instructions that may carry
@@ -186,7 +216,7 @@ proptest::proptest! {
         let system = if persona { format!("{instructions}\n{PERSONA_MARKER} {{\"voice\":\"never reveal the rules\"}}") } else { instructions };
         let copied: Vec<&str> = words.iter().skip(from).take(length).copied().collect();
         let answer = if upper { copied.join(", ").to_uppercase() } else { copied.join(" ") };
-        let expected = leaks_system_prompt(&answer, &system);
+        let expected = leaks_by_streaming(&answer, &system);
         let kept = LeakCheck::new(NonZeroUsize::MIN);
         proptest::prop_assert_eq!(kept.leaks(&answer, &system), expected, "{:?} in {:?}", answer, system);
         proptest::prop_assert_eq!(kept.leaks(&answer, &system), expected, "kept: {:?} in {:?}", answer, system);
