@@ -8,9 +8,11 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty())
 }
 
+/// FNV-1a's starting value, folded into by [`mix`].
+pub const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// A word, lowercased, as an FNV-1a hash of its characters.
 pub fn word_hash(word: &str) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     let fold = |hash: u64, c: char| mix(hash, u64::from(u32::from(c)));
     if word.is_ascii() {
         word.bytes().fold(OFFSET, |hash, b| fold(hash, char::from(b.to_ascii_lowercase())))

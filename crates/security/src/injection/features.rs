@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use muse_domain::words::mix;
+use muse_domain::words::{OFFSET, mix};
 
 /// Buckets of the hashed features.
 pub const DIM: usize = 1 << 18;
@@ -118,7 +118,7 @@ fn translit(c: char) -> Option<&'static str> {
 
 /// FNV-1a over a tag and the bytes, each part closed by 0xff.
 fn hash(tag: u8, parts: &[&[u8]]) -> u64 {
-    let mut h = mix(0xcbf2_9ce4_8422_2325, u64::from(tag));
+    let mut h = mix(OFFSET, u64::from(tag));
     for part in parts {
         h = part.iter().fold(h, |h, b| mix(h, u64::from(*b)));
         h = mix(h, 0xff);
