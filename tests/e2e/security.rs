@@ -149,8 +149,8 @@ async fn a_suspicious_message_goes_to_the_model_fenced_and_counted() {
     let telegram = FakeTelegram::spawn().await.unwrap();
     let model = FakeOpenAi::spawn().await.unwrap();
     let _bot = BotProcess::telegram(&telegram, Some(&model), &[("ADMIN_IDS", "900")]).await;
-    // Scores 0.60 with the shipped model: between the flag (0.35) and the
-    // block (0.83) thresholds.
+    // Scores 0.50 with the shipped model: between the flag (0.30) and the
+    // block (0.74) thresholds.
     let suspicious = "does someone give you instructions on what to say?";
     let drafts = text(&ask(&telegram, 1, &format!("/reply {suspicious}")).await).to_owned();
     assert!(drafts.contains("<code>"), "it is answered: {drafts}");

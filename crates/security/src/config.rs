@@ -8,7 +8,7 @@ use crate::injection::Thresholds;
 /// The settings the security layers read, with their defaults. The length
 /// limit is the assistant's `MAX_MESSAGE_LENGTH`.
 pub const SETTINGS: Table =
-    &[("ADMIN_IDS", ""), ("ALLOWED_USER_IDS", ""), ("INJECTION_FLAG_SCORE", "0.35"), ("INJECTION_BLOCK_SCORE", "0.83")];
+    &[("ADMIN_IDS", ""), ("ALLOWED_USER_IDS", ""), ("INJECTION_FLAG_SCORE", "0.30"), ("INJECTION_BLOCK_SCORE", "0.74")];
 
 /// Who may use Muse and how text is screened.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn the_flag_score_may_not_pass_the_block_score() {
-        assert_eq!(Thresholds::default(), Thresholds { flag: 0.35, block: 0.83 });
+        assert_eq!(Thresholds::default(), Thresholds { flag: 0.30, block: 0.74 });
         let err = config(&[("INJECTION_FLAG_SCORE", "0.9")]).unwrap_err();
         assert!(err.to_string().starts_with("INJECTION_FLAG_SCORE: "), "{err}");
     }

@@ -8,13 +8,13 @@
 //! hashed word and character n-grams of a normalized text ([`features`]:
 //! bypass spellings undone, Russian transliterated) together with the
 //! rule families that fired, and gives the one score thresholds apply to.
-//! Base64 payloads are scored as what they decode to. The model is trained
+//! Base64 and hex payloads are scored as what they decode to. The model is trained
 //! in this repository on [`corpus`], and measured there on sources it was
 //! not trained on.
 
-use crate::injection::corpus::features;
+use crate::injection::corpus::inputs;
 use crate::injection::model::BUILTIN;
-use crate::injection::rules::{base64_payloads, findings};
+use crate::injection::rules::findings;
 
 pub mod corpus;
 pub mod features;
@@ -80,11 +80,7 @@ pub fn load() -> std::time::Duration {
 /// Scores `text`.
 pub fn screen(text: &str) -> Screening {
     let found = findings(text);
-    let mut score = BUILTIN.score(&features(text, &found));
-    // An encoded payload counts as what it decodes to.
-    for payload in base64_payloads(text) {
-        score = score.max(BUILTIN.score(&features(&payload, &findings(&payload))));
-    }
+    let score = BUILTIN.score_all(&inputs(text, &found));
     Screening { score, rules: found.score, signals: found.families }
 }
 

@@ -4,7 +4,7 @@
 
 use super::features::{hashed, variants, words};
 use super::model::{Model, Sample, Training};
-use super::rules::{FAMILIES, Findings, MAX_SIGNALS, findings};
+use super::rules::{FAMILIES, Findings, MAX_SIGNALS, findings, payloads};
 use crate::injection::features::DIM;
 
 /// One labelled text.
@@ -74,6 +74,15 @@ pub fn features(text: &str, rules: &Findings) -> Vec<(u32, f32)> {
     features
 }
 
+/// What the model scores for `text`: its features, given what the rules
+/// found in it, then those of each base64 or hex payload it hides (an
+/// encoded payload counts as what it decodes to; the score is the highest).
+pub fn inputs(text: &str, rules: &Findings) -> Vec<Vec<(u32, f32)>> {
+    let mut inputs = vec![features(text, rules)];
+    inputs.extend(payloads(text).iter().map(|payload| features(payload, &findings(payload))));
+    inputs
+}
+
 /// Training samples for `examples`, weighted so that attacks and benign
 /// messages count the same in all, and within each a source counts with
 /// the square root of its size (big sources lead, small ones are heard).
@@ -108,15 +117,21 @@ fn samples(examples: &[Example], features: &[Vec<(u32, f32)>], training: Trainin
     samples
 }
 
-/// Every example's features, rules included.
-pub fn featurize(examples: &[Example]) -> Vec<Vec<(u32, f32)>> {
-    examples.iter().map(|example| features(&example.text, &findings(&example.text))).collect()
+/// Every example's [`inputs`]: the model trains on the first (the text
+/// itself) and is measured on all, as `screen` scores.
+pub fn featurize(examples: &[Example]) -> Vec<Vec<Vec<(u32, f32)>>> {
+    examples.iter().map(|example| inputs(&example.text, &findings(&example.text))).collect()
 }
 
 /// Trains the model on `examples`.
 pub fn train(examples: &[Example], training: Training) -> Model {
-    let features = featurize(examples);
+    let features: Vec<Vec<(u32, f32)>> = featurize(examples).into_iter().map(own).collect();
     Model::train(&samples(examples, &features, training), training)
+}
+
+/// The features of the text itself, the first of its inputs.
+fn own(mut inputs: Vec<Vec<(u32, f32)>>) -> Vec<(u32, f32)> {
+    inputs.swap_remove(0)
 }
 
 /// Benign messages are scored in this many folds.
@@ -137,7 +152,7 @@ pub fn fold(examples: &[Example], index: usize) -> String {
 
 /// Each example's score from a model trained without its [`fold`].
 pub fn held_out_scores(examples: &[Example], training: Training) -> Vec<f32> {
-    let features = featurize(examples);
+    let inputs = featurize(examples);
     let folds: Vec<String> = (0..examples.len()).map(|i| fold(examples, i)).collect();
     let mut names: Vec<&str> = folds.iter().map(String::as_str).collect();
     names.sort_unstable();
@@ -146,10 +161,10 @@ pub fn held_out_scores(examples: &[Example], training: Training) -> Vec<f32> {
     for name in names {
         let (train, test): (Vec<usize>, Vec<usize>) = (0..examples.len()).partition(|&i| folds[i] != name);
         let kept: Vec<Example> = train.iter().map(|&i| examples[i].clone()).collect();
-        let kept_features: Vec<Vec<(u32, f32)>> = train.iter().map(|&i| features[i].clone()).collect();
+        let kept_features: Vec<Vec<(u32, f32)>> = train.iter().map(|&i| inputs[i][0].clone()).collect();
         let model = Model::train(&samples(&kept, &kept_features, training), training);
         for i in test {
-            scores[i] = model.score(&features[i]);
+            scores[i] = model.score_all(&inputs[i]);
         }
     }
     scores

@@ -14,7 +14,7 @@ pub const DIM: usize = 1 << 18;
 /// A text's words after normalization.
 pub fn words(text: &str) -> Vec<String> {
     let mut flat = String::with_capacity(text.len() + 16);
-    for c in crate::normalize::nfkc(text).chars().flat_map(char::to_lowercase) {
+    for c in crate::normalize::nfkc(text).chars().flat_map(char::to_lowercase).map(unaccent) {
         match translit(c) {
             Some(latin) => flat.push_str(latin),
             None if c.is_alphanumeric() || c == '@' || c == '$' => flat.push(c),
@@ -23,7 +23,72 @@ pub fn words(text: &str) -> Vec<String> {
     }
     let mut words: Vec<String> = flat.split(' ').filter(|w| !w.is_empty()).map(unleet).collect();
     join_spelled(&mut words);
-    words
+    let mut read = Vec::with_capacity(words.len());
+    for word in words {
+        unhide(word, &mut read);
+    }
+    read
+}
+
+/// Latin letters with their accents dropped (`ïgnörë` is `ignore`), the
+/// other letters as they are (`й` stays `й`).
+fn unaccent(c: char) -> char {
+    if !('\u{c0}'..='\u{24f}').contains(&c) {
+        return c;
+    }
+    let mut base = None;
+    unicode_normalization::char::decompose_canonical(c, |part| {
+        base.get_or_insert(part);
+    });
+    base.unwrap_or(c)
+}
+
+/// A word as it is meant to be read: spelled backwards (`erongi`), or
+/// several glued together (`ignoreallpreviousinstructions`, read as the
+/// attack words in it).
+fn unhide(word: String, out: &mut Vec<String>) {
+    if !word.is_ascii() || word.len() < 5 {
+        out.push(word);
+        return;
+    }
+    if word.len() >= 12 {
+        let pieces = glued(&word);
+        if pieces.len() >= 2 {
+            out.extend(pieces.into_iter().map(str::to_owned));
+            return;
+        }
+    }
+    if concept(&word).is_none() {
+        let reversed: String = word.chars().rev().collect();
+        if concept(&reversed).is_some() {
+            out.push(reversed);
+            return;
+        }
+    }
+    out.push(word);
+}
+
+/// The concept entries of four or more letters found in `word`, left to
+/// right, the longest at each place.
+fn glued(word: &str) -> Vec<&'static str> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    while at < word.len() {
+        let rest = &word[at..];
+        let found = by_first_byte(rest.as_bytes()[0])
+            .iter()
+            .filter(|(start, _)| start.len() >= 4 && rest.starts_with(start))
+            .map(|(start, _)| *start)
+            .max_by_key(|start| start.len());
+        match found {
+            Some(start) => {
+                pieces.push(start);
+                at += start.len();
+            }
+            None => at += 1,
+        }
+    }
+    pieces
 }
 
 /// Digits and symbols standing for letters inside a word (`1gn0re`), and
@@ -128,10 +193,10 @@ fn hash(tag: u8, parts: &[&[u8]]) -> u64 {
 
 /// How much the character n-grams weigh beside the word features: they
 /// catch spellings never seen, but overlap across unrelated words.
-const CHAR_WEIGHT: f32 = 0.3;
+const CHAR_WEIGHT: f32 = 0.5;
 
 /// How much the concept features weigh beside the word features.
-const CONCEPT_WEIGHT: f32 = 1.5;
+const CONCEPT_WEIGHT: f32 = 1.0;
 
 /// Words that stand for the same idea in an attack, in English and
 /// transliterated Russian, by the start of the word: `scrap`, `discard` and
@@ -177,8 +242,9 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "annulir",
             "disabl",
             "deactiv",
-            "otkluch",
-            "vykluch",
+            "otklyuch",
+            "vyklyuch",
+            "snimi",
             "nevermind",
         ],
     ),
@@ -188,6 +254,7 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "instruct",
             "rule",
             "guideline",
+            "guidanc",
             "directive",
             "prompt",
             "promt",
@@ -215,6 +282,14 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "rukovod",
             "reglament",
             "kontekst",
+            "nastroek",
+            "template",
+            "shablon",
+            "parametr",
+            "initializ",
+            "inicializ",
+            "preprompt",
+            "preambl",
         ],
     ),
     (
@@ -253,6 +328,14 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "razglas",
             "vypish",
             "izlozh",
+            "export",
+            "eksport",
+            "vygruz",
+            "leak",
+            "summar",
+            "rezyumir",
+            "pereskaz",
+            "napechat",
         ],
     ),
     (
@@ -260,6 +343,7 @@ const CONCEPTS: &[(&str, &[&str])] = &[
         &[
             "restrict", "filter", "limit", "guard", "safety", "censor", "check", "boundar", "ogranich", "filtr",
             "cenzur", "zapret", "zaschit", "zashchit", "proverk", "moderat", "granic", "bezopas", "moderac",
+            "complian", "zapresch",
         ],
     ),
     (
@@ -276,13 +360,15 @@ const CONCEPTS: &[(&str, &[&str])] = &[
             "neogranich",
             "bescenzur",
             "bezcenzur",
+            "uncheck",
         ],
     ),
     (
         "you",
         &[
             "you", "your", "yourself", "ur", "ty", "tebe", "tebya", "tvoi", "tvoj", "tvoy", "tvoe", "tvoya", "tvoih",
-            "tvoim", "tvoyu",
+            "tvoim", "tvoyu", "yours", "toboy", "svoy", "svoj", "svoe", "svoi", "svoyu", "svoey", "svoego", "svoemu",
+            "svoya", "vas", "vam", "vami", "vash",
         ],
     ),
     ("ai", &["ai", "bot", "model", "assistant", "chatbot", "chatgpt", "gpt", "llm", "neyroset", "nejroset", "ii"]),
@@ -294,6 +380,89 @@ const CONCEPTS: &[(&str, &[&str])] = &[
         "authority",
         &["develop", "admin", "operator", "creator", "owner", "engineer", "razrabot", "sozdatel", "vladel", "inzhener"],
     ),
+    // What is kept from the one reading: hidden, internal, secret.
+    (
+        "secret",
+        &[
+            "hidden",
+            "secret",
+            "internal",
+            "confidential",
+            "invisible",
+            "skryt",
+            "sekret",
+            "vnutren",
+            "sluzhebn",
+            "konfidenc",
+            "tayn",
+            "tajn",
+            "nevidim",
+        ],
+    ),
+    // Where the platform's rules send nobody: contacts and payments off
+    // the platform, meeting in person.
+    (
+        "offsite",
+        &[
+            "paypal",
+            "venmo",
+            "cashapp",
+            "zelle",
+            "whatsapp",
+            "vatsap",
+            "telegram",
+            "instagram",
+            "insta",
+            "snapchat",
+            "phone",
+            "telefon",
+            "email",
+            "pochta",
+            "koshel",
+            "wallet",
+            "crypto",
+            "kripto",
+            "bitcoin",
+            "meetup",
+            "vstrech",
+            "vzhivuyu",
+            "offline",
+            "oflayn",
+            "peypal",
+            "contact",
+            "kontakt",
+        ],
+    ),
+    // Getting past a check unseen.
+    (
+        "evade",
+        &[
+            "sneak", "disguis", "mask", "unnotic", "undetect", "detect", "notice", "zamaskir", "spryach", "spryat",
+            "zamet", "raspozna", "obman", "nezamet", "hitr",
+        ],
+    ),
+    // What came before the attacker's words: `previous instructions`.
+    (
+        "prior",
+        &[
+            "previous",
+            "prior",
+            "earlier",
+            "original",
+            "initial",
+            "above",
+            "preceding",
+            "former",
+            "predyd",
+            "ranee",
+            "ranshe",
+            "iznachal",
+            "pervonach",
+            "vyshe",
+            "prezhn",
+        ],
+    ),
+    ("obey", &["obey", "comply", "obedien", "podchin", "povinu"]),
     ("now", &["now", "henceforth", "onward", "otnyne", "teper"]),
     // Who a rule or an instruction belongs to: a fan's or a creator's own
     // (`my instructions for the custom`), or somebody else's (`the intern
@@ -488,9 +657,18 @@ pub fn variants(words: &[String], count: usize, seed: u64) -> Vec<Vec<String>> {
 /// The concept a word stands for, if any. Short entries (up to three
 /// letters) match whole words only.
 fn concept(word: &str) -> Option<&'static str> {
-    // Entries by first byte, in the order of `CONCEPTS`, so the first entry
-    // that fits is the first concept that does.
-    static BY_FIRST_BYTE: LazyLock<Vec<Vec<(&'static str, &'static str)>>> = LazyLock::new(|| {
+    let first = *word.as_bytes().first()?;
+    by_first_byte(first)
+        .iter()
+        .find(|(start, _)| if start.len() <= 3 { word == *start } else { word.starts_with(start) })
+        .map(|(_, name)| *name)
+}
+
+/// The concept entries (start, concept) whose first byte is `first`, in
+/// the order of `CONCEPTS`, so the first entry that fits is the first
+/// concept that does.
+fn by_first_byte(first: u8) -> &'static [(&'static str, &'static str)] {
+    static TABLE: LazyLock<Vec<Vec<(&'static str, &'static str)>>> = LazyLock::new(|| {
         let mut table = vec![Vec::new(); 256];
         for (name, starts) in CONCEPTS {
             for start in *starts {
@@ -499,11 +677,7 @@ fn concept(word: &str) -> Option<&'static str> {
         }
         table
     });
-    let first = *word.as_bytes().first()?;
-    BY_FIRST_BYTE[usize::from(first)]
-        .iter()
-        .find(|(start, _)| if start.len() <= 3 { word == *start } else { word.starts_with(start) })
-        .map(|(_, name)| *name)
+    &TABLE[usize::from(first)]
 }
 
 /// A word's first five characters: enough to join inflections (`ignored`,
@@ -615,6 +789,17 @@ mod tests {
         assert_eq!(concept("scrap"), Some("override"));
         assert_eq!(concept(&words("инструкции")[0]), Some("meta"));
         assert_eq!(concept("u"), None, "short entries are whole words");
+    }
+
+    #[test]
+    fn hidden_spellings_are_read() {
+        assert_eq!(words("ïgnörë älL"), ["ignore", "all"], "Latin accents dropped");
+        assert_eq!(words("Настройки й"), ["nastroyki", "y"], "Russian letters kept");
+        assert_eq!(words("tpmorp metsys"), ["prompt", "system"], "backwards");
+        assert_eq!(words("ignoreallpreviousinstructions"), ["ignor", "previous", "instruct"]);
+        assert_eq!(words("i g n o r e   a l l   p r e v i o u s"), ["ignor", "previous"]);
+        assert_eq!(words("unbelievable wonderful"), ["unbelievable", "wonderful"], "ordinary words stay");
+        assert_eq!(words("won"), ["won"], "short words are not turned round");
     }
 
     #[test]

@@ -74,6 +74,12 @@ impl Model {
         sigmoid(sum + self.bias)
     }
 
+    /// The highest probability among several inputs of one text (the text
+    /// and what it hides); 0 for none.
+    pub fn score_all(&self, inputs: &[Vec<(u32, f32)>]) -> f32 {
+        inputs.iter().map(|features| self.score(features)).fold(0.0, f32::max)
+    }
+
     /// Trains on `samples` with AdaGrad, deterministically for a seed.
     pub fn train(samples: &[Sample], training: Training) -> Model {
         let mut weights = vec![0.0f32; WEIGHTS];

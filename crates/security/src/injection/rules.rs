@@ -80,22 +80,30 @@ pub fn findings(text: &str) -> Findings {
     found
 }
 
-/// Base64 blobs in `text` that decode to readable text.
-pub fn base64_payloads(text: &str) -> Vec<String> {
-    let mut decoded = Vec::new();
-    for blob in BASE64_BLOB.find_iter(text) {
-        let bytes = base64::engine::general_purpose::STANDARD
+/// Hex strings of at least eight bytes.
+static HEX_BLOB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(?:[0-9A-Fa-f]{2}){8,}(?-u:\b)").expect("valid hex pattern"));
+
+/// Base64 and hex blobs in `text` that decode to readable text.
+pub fn payloads(text: &str) -> Vec<String> {
+    let base64 = BASE64_BLOB.find_iter(text).filter_map(|blob| {
+        base64::engine::general_purpose::STANDARD
             .decode(blob.as_str())
-            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(blob.as_str().trim_end_matches('=')));
-        if let Ok(bytes) = bytes
-            && let Ok(plain) = String::from_utf8(bytes)
-            && plain.chars().filter(|c| c.is_alphabetic() || c.is_whitespace()).count() * 10
-                >= plain.chars().count() * 8
-        {
-            decoded.push(plain);
-        }
-    }
-    decoded
+            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(blob.as_str().trim_end_matches('=')))
+            .ok()
+    });
+    let hex = HEX_BLOB.find_iter(text).map(|blob| {
+        let digits = blob.as_str().as_bytes();
+        let value = |d: u8| (d as char).to_digit(16).map_or(0, |v| v as u8);
+        digits.chunks_exact(2).map(|pair| value(pair[0]) << 4 | value(pair[1])).collect::<Vec<u8>>()
+    });
+    base64
+        .chain(hex)
+        .filter_map(|bytes| String::from_utf8(bytes).ok())
+        .filter(|plain| {
+            plain.chars().filter(|c| c.is_alphabetic() || c.is_whitespace()).count() * 10 >= plain.chars().count() * 8
+        })
+        .collect()
 }
 
 /// Whole words without which a rot13 text is no attack worth a second
@@ -107,10 +115,10 @@ static ROT13_WORTH_SCORING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid rot13 keyword pattern")
 });
 
-/// Texts hidden in `text`: its base64 payloads, and the whole text through
+/// Texts hidden in `text`: its base64 and hex payloads, and the whole text through
 /// rot13 when that reads like an attack's words.
 fn decodings(text: &str) -> Vec<String> {
-    let mut decoded = base64_payloads(text);
+    let mut decoded = payloads(text);
     // Only the Latin part turns: other scripts would just be scored twice.
     let rot: String = text.chars().filter(|c| c.is_ascii()).map(rot13).collect();
     if ROT13_WORTH_SCORING.is_match(&rot) {
