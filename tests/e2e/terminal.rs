@@ -65,13 +65,17 @@ async fn after_sixty_messages_the_model_never_receives_more_than_the_history_lim
     let model = FakeOpenAi::spawn().await.unwrap();
     let url = model.base_url();
     let input: String = (0..60).map(|i| format!("message number {i}\n")).collect();
-    // Limits high enough that this test is about history only.
+    // Limits high enough, and screening off, so that this test is about
+    // history only: "message number 59" is in the screen's grey zone (0.45
+    // with the shipped model), where it would reach the model fenced.
     let env = [
         ("LLM_BASE_URL", url.as_str()),
         ("LLM_API_KEY", "k"),
         ("RATE_LIMIT_PER_MINUTE", "1000"),
         ("AI_RATE_LIMIT_PER_MINUTE", "1000"),
         ("GLOBAL_AI_RATE_LIMIT_PER_MINUTE", "1000"),
+        ("INJECTION_FLAG_SCORE", "1"),
+        ("INJECTION_BLOCK_SCORE", "1"),
     ];
     let done = run(&["chat"], &input, &env).await;
     assert!(done.status.success(), "{done:?}");
