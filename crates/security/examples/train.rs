@@ -76,6 +76,22 @@ fn report(examples: &[Example], scores: &[f32]) {
             flag_hit as f64 / total as f64
         );
     }
+    println!("\n| benign source | messages | flagged at {flag:.2} | blocked at {block:.2} |");
+    println!("|---|---|---|---|");
+    let mut benign: std::collections::BTreeMap<&str, (usize, usize, usize)> = Default::default();
+    for (example, score) in examples.iter().zip(scores).filter(|(e, _)| !e.attack) {
+        let cell = benign.entry(example.source.as_str()).or_default();
+        cell.0 += 1;
+        cell.1 += usize::from(*score >= flag);
+        cell.2 += usize::from(*score >= block);
+    }
+    for (source, (total, flagged, blocked)) in benign {
+        println!(
+            "| {source} | {total} | {:.3} | {:.3} |",
+            flagged as f64 / total as f64,
+            blocked as f64 / total as f64
+        );
+    }
     let short = |text: &str| text.chars().take(100).collect::<String>().replace('\n', " ");
     let mut alarms: Vec<(&Example, f32)> =
         examples.iter().zip(scores).filter(|(e, s)| !e.attack && **s >= block).map(|(e, s)| (e, *s)).collect();
