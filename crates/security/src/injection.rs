@@ -8,9 +8,9 @@
 //! hashed word and character n-grams of a normalized text ([`features`]:
 //! bypass spellings undone, Russian transliterated) together with the
 //! rule families that fired, and gives the one score thresholds apply to.
-//! Base64 and hex payloads are scored as what they decode to. The model is trained
-//! in this repository on [`corpus`], and measured there on sources it was
-//! not trained on.
+//! Base64 and hex payloads are scored as what they decode to. The model is
+//! trained in this repository on [`corpus`], and measured there on sources
+//! it was not trained on.
 
 use crate::injection::corpus::inputs;
 use crate::injection::model::BUILTIN;

@@ -380,7 +380,7 @@ const CONCEPTS: &[(&str, &[&str])] = &[
         "authority",
         &["develop", "admin", "operator", "creator", "owner", "engineer", "razrabot", "sozdatel", "vladel", "inzhener"],
     ),
-    // What is kept from the one reading: hidden, internal, secret.
+    // What is kept from the reader: hidden, internal, secret.
     (
         "secret",
         &[

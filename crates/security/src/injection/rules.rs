@@ -115,8 +115,8 @@ static ROT13_WORTH_SCORING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid rot13 keyword pattern")
 });
 
-/// Texts hidden in `text`: its base64 and hex payloads, and the whole text through
-/// rot13 when that reads like an attack's words.
+/// Texts hidden in `text`: its base64 and hex payloads, and the whole text
+/// through rot13 when that reads like an attack's words.
 fn decodings(text: &str) -> Vec<String> {
     let mut decoded = payloads(text);
     // Only the Latin part turns: other scripts would just be scored twice.
