@@ -132,16 +132,9 @@ impl Assistant {
                 drafts = again;
             }
         }
-        let mut spare = self.spare_offline(order, session, earlier);
-        for draft in &mut drafts {
-            if repeats(draft)
-                && let Some(other) = spare.pop()
-            {
-                *draft = other;
-            }
-        }
+        let spare = self.spare_offline(order, session, earlier);
         self.inner.repeats.fetch_add(1, Ordering::Relaxed);
-        drafts
+        replace_repeats(drafts, spare, repeats)
     }
 
     /// Offline drafts, as far as the templates allow none repeating an
@@ -153,8 +146,8 @@ impl Assistant {
             return drafts;
         }
         self.inner.repeats.fetch_add(1, Ordering::Relaxed);
-        let mut spare = self.spare_offline(order, session, earlier);
-        drafts.into_iter().map(|d| if repeats(&d) { spare.pop().unwrap_or(d) } else { d }).collect()
+        let spare = self.spare_offline(order, session, earlier);
+        replace_repeats(drafts, spare, repeats)
     }
 
     /// A few rounds of offline drafts, without those repeating `earlier`.
@@ -167,6 +160,14 @@ impl Assistant {
         spare.dedup();
         spare
     }
+}
+
+/// `drafts` with each one that `repeats` replaced by a `spare` one not
+/// already among them, while the spares last: a reply never shows the same
+/// draft twice.
+fn replace_repeats(drafts: Vec<String>, mut spare: Vec<String>, repeats: impl Fn(&String) -> bool) -> Vec<String> {
+    spare.retain(|other| !drafts.contains(other));
+    drafts.into_iter().map(|draft| if repeats(&draft) { spare.pop().unwrap_or(draft) } else { draft }).collect()
 }
 
 /// What offline drafts for one request need beyond the session.

@@ -299,6 +299,21 @@ async fn a_model_that_repeats_itself_is_asked_once_more_and_the_user_never_sees_
     assert_eq!(assistant.repeats_caught(), 1);
 }
 
+/// Offline, a draft that repeats the last reply is swapped for a spare
+/// template, never for one the new reply already shows.
+#[tokio::test]
+async fn offline_replies_never_show_one_draft_twice() {
+    let assistant = Assistant::new(AssistantConfig::default(), None);
+    for turn in 0..60 {
+        let reply = send(&assistant, &format!("/reply hey {turn}")).await;
+        let drafts: Vec<&str> = reply.drafts().collect();
+        let mut distinct = drafts.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), drafts.len(), "turn {turn}: {drafts:?}");
+    }
+}
+
 #[tokio::test]
 async fn fan_names_and_empty_messages_get_clear_answers() {
     let assistant = Assistant::new(AssistantConfig::default(), None);
