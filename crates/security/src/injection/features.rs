@@ -58,23 +58,14 @@ fn unhide(word: String, out: &mut Vec<String>) {
             return;
         }
     }
-    if concept(&word).is_none() && backwards_concept(&word) {
-        out.push(word.chars().rev().collect());
-        return;
+    if concept(&word).is_none() {
+        let reversed: String = word.chars().rev().collect();
+        if concept(&reversed).is_some() {
+            out.push(reversed);
+            return;
+        }
     }
     out.push(word);
-}
-
-/// Whether an ASCII `word` read backwards has a concept, without turning
-/// it round (most words have none either way).
-fn backwards_concept(word: &str) -> bool {
-    let bytes = word.as_bytes();
-    let Some(&last) = bytes.last() else { return false };
-    by_first_byte(last).iter().any(|(start, _)| {
-        let start = start.as_bytes();
-        let whole = start.len() > 3 || start.len() == bytes.len();
-        whole && start.len() <= bytes.len() && start.iter().eq(bytes.iter().rev().take(start.len()))
-    })
 }
 
 /// The concept entries of four or more letters found in `word`, left to
