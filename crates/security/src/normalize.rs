@@ -121,14 +121,17 @@ pub fn squeeze_all(word: &str) -> String {
 /// letters at most doubled. Idempotent.
 pub fn normalize_word(raw: &str) -> Vec<String> {
     let lower = plain(raw);
+    // One decision for both: a word with a Latin letter is read as Latin
+    // (look-alikes and leetspeak undone), any other as it is. Reading `с1`
+    // (Cyrillic с) as `сi` would make a Latin word of it, which a second
+    // pass reads as `ci`: not idempotent.
     let has_latin = lower.chars().any(|c| c.is_ascii_alphabetic());
-    let has_letter = lower.chars().any(char::is_alphabetic);
     let mut forms = vec![String::new()];
     for c in lower.chars() {
         let c = if has_latin { latin_lookalike(c).unwrap_or(c) } else { c };
         match leet(c) {
-            // Digits and symbols stand for letters only inside words with letters.
-            Some(options) if has_letter => {
+            // Digits and symbols stand for letters only inside Latin words.
+            Some(options) if has_latin => {
                 let mut next = Vec::with_capacity(forms.len() * options.len());
                 for form in &forms {
                     for option in options {
@@ -324,6 +327,8 @@ mod tests {
         assert_eq!(normalize_word("встреча")[0], "встреча", "Cyrillic words stay Cyrillic");
         assert_eq!(normalize_word("2024")[0], "2024", "numbers stay numbers");
         assert!(normalize_word("1ick").contains(&"lick".to_owned()));
+        assert_eq!(normalize_word("с1")[0], "с1", "no leetspeak in a word without Latin letters");
+        assert_eq!(normalize_word("\u{1e05e}\u{b9}")[0], "с1", "a Cyrillic modifier letter and ¹, after NFKC");
     }
 
     #[test]
